@@ -1,0 +1,9 @@
+#pragma once
+// Everything a program on the Coroscope scheduler needs.
+#include <coroscope/join_handle.hpp>
+#include <coroscope/run.hpp>
+#include <coroscope/scheduler.hpp>
+#include <coroscope/sleep.hpp>
+#include <coroscope/spawn.hpp>
+#include <coroscope/task.hpp>
+#include <coroscope/yield.hpp>

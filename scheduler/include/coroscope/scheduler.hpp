@@ -1,0 +1,146 @@
+#pragma once
+// The scheduler: a FIFO run queue of tasks on one libuv loop, instrumented so that every step,
+// nested frame, wait and wake-up can be recorded as events (see traces/event.hpp).
+//
+// One pass of run() is a tick: each task that was ready when the pass began runs one step (until it
+// suspends or ends), then the loop polls IO once (without blocking when tasks are ready).
+#include <coroscope/detail/context.hpp>
+#include <coroscope/detail/task_record.hpp>
+#include <coroscope/join_handle.hpp>
+#include <coroscope/task.hpp>
+#include <coroscope/traces/sink.hpp>
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace coroscope {
+
+class scheduler {
+public:
+    // Runs on `loop`, which the caller owns and closes after the scheduler is destroyed.
+    explicit scheduler(uv_loop_t* loop);
+    ~scheduler(); // destroys any task still alive and closes the scheduler's own handles
+    scheduler(const scheduler&) = delete;
+    scheduler& operator=(const scheduler&) = delete;
+
+    // Starts recording into `sink` (header, then trace_start). Call before spawning anything.
+    void record_to(traces::event_sink& sink, traces::header header);
+    // Emits trace_end and flushes. Called by run() when recording; harmless to call twice.
+    void end_recording();
+
+    // Makes `body` a task (a microthread) named `name`, ready to run. Its parent is the task
+    // running now, if any. The returned handle can be awaited for the result, or dropped.
+    template <typename T>
+    join_handle<T> spawn(task<T> body, std::string name);
+
+    // Runs until every task is done, or until no task can make progress (see stuck()).
+    void run();
+    // run() ended with tasks still waiting on something that can never happen.
+    bool stuck() const { return m_stuck; }
+    // One line per live task saying what it waits on (for the stuck report).
+    std::string describe_waiting() const;
+    std::size_t live_tasks() const { return m_tasks.size(); }
+    std::uint64_t steps() const { return m_step; }
+    std::uint32_t ticks() const { return m_tick; }
+    uv_loop_t* loop() const { return m_loop; }
+    bool tracing() const { return m_sink != nullptr; }
+
+    // The scheduler running the current step (nullptr outside of steps).
+    static scheduler* current() { return detail::current.sched; }
+
+    // --- for awaitables -----------------------------------------------------------------------
+    // Puts a waiting task back in the run queue, recording why and who woke it.
+    void make_ready(detail::task_record& task, traces::wait_reason cause, std::uint32_t waker);
+    // Wakes `task` (waiting with reason sleep) when the monotonic clock reaches `due_ns`.
+    void wake_at(detail::task_record& task, std::uint64_t due_ns);
+    // Nanoseconds on the scheduler's monotonic clock (uv_hrtime based, 0 = scheduler creation).
+    std::uint64_t now_ns() const;
+    // Records an event for the current step or loop phase (no-op when not recording).
+    void emit(traces::event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0,
+              std::uint64_t b = 0) {
+        if (m_sink) [[unlikely]]
+            emit_slow(kind, task, code, a, b);
+    }
+    // Interns a string for the trace, returning its id (0 when not recording).
+    std::uint32_t intern(std::string_view text);
+    std::uint32_t intern_location(const char* file, std::uint32_t line);
+    std::uint32_t intern_function(const char* name);
+    // Allocates a fresh id for a resource or a synchronization object.
+    std::uint32_t next_object_id() { return ++m_object_ids; }
+
+private:
+    struct sleeper {
+        std::uint64_t due_ns;
+        std::uint64_t sequence; // ties wake in the order they slept
+        detail::task_record* task;
+        std::uint32_t timer_id;
+        bool operator>(const sleeper& other) const {
+            return due_ns != other.due_ns ? due_ns > other.due_ns : sequence > other.sequence;
+        }
+    };
+
+    void adopt(std::shared_ptr<detail::task_record> record);
+    void run_step(detail::task_record& task);
+    void finish_task(detail::task_record& task);
+    void poll_io();
+    void arm_timer();
+    static void on_timer(uv_timer_t* timer);
+    void emit_slow(traces::event_kind kind, std::uint32_t task, std::uint8_t code, std::uint32_t a, std::uint64_t b);
+    void flush_events();
+
+    uv_loop_t* m_loop;
+    uv_timer_t m_timer{};
+    std::uint64_t m_origin_ns;
+    std::unordered_map<std::uint32_t, std::shared_ptr<detail::task_record>> m_tasks; // live tasks by id
+    std::deque<detail::task_record*> m_ready;
+    std::priority_queue<sleeper, std::vector<sleeper>, std::greater<>> m_sleepers;
+    std::uint64_t m_sleep_sequence = 0;
+    std::uint32_t m_next_task_id = 1;
+    std::uint32_t m_object_ids = 0;
+    std::uint64_t m_step = 0;        // the next step's number (the running step's while one runs)
+    std::uint32_t m_tick = 0;
+    std::uint32_t m_callbacks = 0;   // loop callbacks that ran in the current poll
+    bool m_stuck = false;
+    bool m_in_step = false;
+    std::uint64_t m_step_ts = 0;     // the running step's timestamp, shared by its events
+
+    // Recording state.
+    traces::event_sink* m_sink = nullptr;
+    std::vector<traces::event> m_pending; // events not yet handed to the sink
+    std::unordered_map<std::string, std::uint32_t> m_strings;
+    std::unordered_map<const void*, std::uint32_t> m_function_ids;
+    struct location_key {
+        const char* file;
+        std::uint32_t line;
+        bool operator==(const location_key&) const = default;
+    };
+    struct location_hash {
+        std::size_t operator()(const location_key& k) const noexcept {
+            return std::hash<const void*>{}(k.file) * 31 + k.line;
+        }
+    };
+    std::unordered_map<location_key, std::uint32_t, location_hash> m_location_ids;
+    std::uint32_t m_next_string_id = 1;
+    bool m_recording_ended = false;
+};
+
+template <typename T>
+join_handle<T> scheduler::spawn(task<T> body, std::string name) {
+    auto record = std::make_shared<detail::typed_task_record<T>>(std::move(body));
+    record->name = std::move(name);
+    record->resume_point = record->root.handle();
+    record->root.handle().promise().m_task = record.get();
+    join_handle<T> handle(record);
+    adopt(std::move(record));
+    return handle;
+}
+
+} // namespace coroscope

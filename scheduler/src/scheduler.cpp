@@ -1,0 +1,313 @@
+#include <coroscope/scheduler.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <stdexcept>
+
+namespace coroscope {
+
+using traces::event_kind;
+using traces::wait_reason;
+
+namespace {
+constexpr std::size_t pending_flush_threshold = 4096;
+
+std::string describe(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+} // namespace
+
+// --- frame instrumentation (slow path, only while tracing) ------------------------------------
+
+namespace detail {
+void trace_frame_enter(promise_base& frame) {
+    scheduler* sched = current.sched;
+    if (!sched) return;
+    std::uint32_t name = frame.m_friendly_name ? sched->intern(frame.m_friendly_name)
+                                               : sched->intern_function(frame.m_location.function_name());
+    std::uint32_t location = sched->intern_location(frame.m_location.file_name(), frame.m_location.line());
+    sched->emit(event_kind::frame_enter, frame.m_task->id, 0, name, location);
+}
+
+void trace_frame_exit(promise_base& frame) {
+    scheduler* sched = current.sched;
+    if (!sched) return;
+    std::uint32_t error = frame.m_error ? sched->intern(describe(frame.m_error)) : 0;
+    sched->emit(event_kind::frame_exit, frame.m_task->id, frame.m_error ? 1 : 0, error);
+}
+
+void report_unobserved_failure(task_record& task) {
+    std::fprintf(stderr, "coroscope: task '%s' (id %u) failed and nobody joined it: %s\n", task.name.c_str(),
+                 task.id, task.error_text.c_str());
+    task.error_observed = true;
+}
+} // namespace detail
+
+// --- lifetime --------------------------------------------------------------------------------
+
+scheduler::scheduler(uv_loop_t* loop) : m_loop(loop), m_origin_ns(uv_hrtime()) {
+    uv_timer_init(m_loop, &m_timer);
+    m_timer.data = this;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&m_timer)); // only pending sleeps keep the loop alive
+}
+
+scheduler::~scheduler() {
+    // Tasks still alive (stuck, or run() never called): destroy their frames. A root frame owns
+    // the nested frames it awaits, so destroying roots frees every frame.
+    auto tasks = std::move(m_tasks);
+    m_ready.clear();
+    m_sleepers = {};
+    for (auto& [id, record] : tasks) {
+        (void)id;
+        record->state = detail::task_state::done;
+        record->joiners.clear();
+        record->destroy_root();
+    }
+    tasks.clear();
+    uv_close(reinterpret_cast<uv_handle_t*>(&m_timer), nullptr);
+    uv_run(m_loop, UV_RUN_NOWAIT); // let the close complete so uv_loop_close() succeeds
+}
+
+std::uint64_t scheduler::now_ns() const { return uv_hrtime() - m_origin_ns; }
+
+void scheduler::adopt(std::shared_ptr<detail::task_record> record) {
+    record->id = m_next_task_id++;
+    record->parent = detail::current.task ? detail::current.task->id : 0;
+    detail::task_record& task = *record;
+    if (!m_in_step) m_step_ts = m_sink ? now_ns() : 0;
+    m_tasks.emplace(task.id, std::move(record));
+    if (m_sink) [[unlikely]]
+        emit(event_kind::task_spawn, task.id, 0, task.parent, intern(task.name));
+    make_ready(task, wait_reason::spawn, task.parent);
+}
+
+// --- running ---------------------------------------------------------------------------------
+
+void scheduler::make_ready(detail::task_record& task, wait_reason cause, std::uint32_t waker) {
+    task.state = detail::task_state::ready;
+    task.reason = wait_reason::none;
+    task.target = 0;
+    m_ready.push_back(&task);
+    emit(event_kind::task_ready, task.id, static_cast<std::uint8_t>(cause), waker);
+}
+
+void scheduler::run() {
+    detail::context saved = detail::current;
+    detail::current.sched = this;
+    detail::current.tracing = m_sink != nullptr;
+    while (!m_tasks.empty()) {
+        if (m_sink) [[unlikely]] {
+            m_step_ts = now_ns();
+            emit(event_kind::tick_begin, 0, 0, static_cast<std::uint32_t>(m_ready.size()));
+        }
+        // Only the tasks ready when the pass began run in it; tasks woken during it wait a tick.
+        for (std::size_t n = m_ready.size(); n > 0; --n) {
+            detail::task_record* task = m_ready.front();
+            m_ready.pop_front();
+            run_step(*task);
+        }
+        if (m_tasks.empty()) break;
+        if (m_ready.empty() && !uv_loop_alive(m_loop)) {
+            m_stuck = true; // nothing ready and nothing the loop could deliver
+            break;
+        }
+        poll_io();
+        ++m_tick;
+    }
+    detail::current = saved;
+    flush_events();
+}
+
+void scheduler::run_step(detail::task_record& task) {
+    if (m_sink) [[unlikely]]
+        m_step_ts = now_ns();
+    emit(event_kind::task_resume, task.id);
+    m_in_step = true;
+    task.state = detail::task_state::running;
+    detail::current.task = &task;
+    std::coroutine_handle<> next = std::exchange(task.resume_point, {});
+    if (!task.started) {
+        task.started = true;
+        detail::frame_enter(task.root_promise());
+    }
+    next.resume();
+    detail::current.task = nullptr;
+    if (m_sink) [[unlikely]]
+        m_step_ts = now_ns(); // the step's end: its suspend or exit event carries the step's duration
+    if (task.finished) {
+        finish_task(task); // may free the record
+    } else {
+        task.state = detail::task_state::waiting;
+        emit(event_kind::task_suspend, task.id, static_cast<std::uint8_t>(task.reason), task.target,
+             task.deadline_ns);
+        if (task.requeue) {
+            task.requeue = false;
+            make_ready(task, task.reason, task.id);
+        }
+    }
+    m_in_step = false;
+    ++m_step;
+}
+
+void scheduler::finish_task(detail::task_record& task) {
+    task.harvest_root();
+    task.state = detail::task_state::done;
+    if (task.error) {
+        task.status = traces::exit_status::failed;
+        task.error_text = describe(task.error);
+    }
+    emit(event_kind::task_exit, task.id, static_cast<std::uint8_t>(task.status),
+         task.error ? intern(task.error_text) : 0);
+    for (detail::task_record* joiner : task.joiners) make_ready(*joiner, wait_reason::join, task.id);
+    task.joiners.clear();
+    auto it = m_tasks.find(task.id);
+    if (it->second.use_count() == 1 && task.error && !task.error_observed) {
+        // Nobody holds a join handle: the exception would be lost silently.
+        detail::report_unobserved_failure(task);
+    }
+    m_tasks.erase(it);
+}
+
+std::string scheduler::describe_waiting() const {
+    std::vector<const detail::task_record*> waiting;
+    for (const auto& [id, record] : m_tasks) waiting.push_back(record.get());
+    std::sort(waiting.begin(), waiting.end(), [](auto* x, auto* y) { return x->id < y->id; });
+    std::string out;
+    for (const detail::task_record* t : waiting) {
+        out += "  task '" + t->name + "' (id " + std::to_string(t->id) + ") waits: " +
+               std::string(traces::to_string(t->reason));
+        if (t->target != 0) out += " on " + std::to_string(t->target);
+        out += "\n";
+    }
+    return out;
+}
+
+// --- time ------------------------------------------------------------------------------------
+
+void scheduler::wake_at(detail::task_record& task, std::uint64_t due_ns) {
+    std::uint32_t timer_id = next_object_id();
+    task.target = timer_id;
+    task.deadline_ns = due_ns;
+    m_sleepers.push({due_ns, m_sleep_sequence++, &task, timer_id});
+    emit(event_kind::timer_arm, task.id, 0, timer_id, due_ns);
+    arm_timer();
+}
+
+void scheduler::arm_timer() {
+    if (m_sleepers.empty()) {
+        uv_timer_stop(&m_timer);
+        uv_unref(reinterpret_cast<uv_handle_t*>(&m_timer));
+        return;
+    }
+    std::uint64_t now = now_ns();
+    std::uint64_t due = m_sleepers.top().due_ns;
+    // Round up so the timer never fires before the earliest sleeper is due.
+    std::uint64_t wait_ms = due > now ? (due - now + 999'999) / 1'000'000 : 0;
+    uv_update_time(m_loop);
+    uv_timer_start(&m_timer, &scheduler::on_timer, wait_ms, 0);
+    uv_ref(reinterpret_cast<uv_handle_t*>(&m_timer));
+}
+
+void scheduler::on_timer(uv_timer_t* timer) {
+    auto* self = static_cast<scheduler*>(timer->data);
+    ++self->m_callbacks;
+    std::uint64_t now = self->now_ns();
+    while (!self->m_sleepers.empty() && self->m_sleepers.top().due_ns <= now) {
+        sleeper s = self->m_sleepers.top();
+        self->m_sleepers.pop();
+        s.task->deadline_ns = 0;
+        if (self->m_sink) [[unlikely]] {
+            self->m_step_ts = now;
+            self->emit(event_kind::timer_fire, s.task->id, 0, s.timer_id);
+        }
+        self->make_ready(*s.task, wait_reason::sleep, 0);
+    }
+    self->arm_timer();
+}
+
+void scheduler::poll_io() {
+    bool block = m_ready.empty();
+    if (m_sink) [[unlikely]] {
+        int timeout = block ? uv_backend_timeout(m_loop) : 0;
+        m_step_ts = now_ns();
+        emit(event_kind::poll_begin, 0, 0, timeout < 0 ? 0xffffffffu : static_cast<std::uint32_t>(timeout));
+    }
+    m_callbacks = 0;
+    uv_run(m_loop, block ? UV_RUN_ONCE : UV_RUN_NOWAIT);
+    if (m_sink) [[unlikely]] {
+        m_step_ts = now_ns();
+        emit(event_kind::poll_end, 0, 0, m_callbacks);
+        if (m_pending.size() >= pending_flush_threshold) flush_events();
+    }
+}
+
+// --- recording -------------------------------------------------------------------------------
+
+void scheduler::record_to(traces::event_sink& sink, traces::header header) {
+    m_sink = &sink;
+    m_recording_ended = false;
+    m_sink->on_header(header);
+    m_step_ts = now_ns();
+    emit(event_kind::trace_start, 0, 0, header.pid);
+}
+
+void scheduler::end_recording() {
+    if (!m_sink || m_recording_ended) return;
+    m_step_ts = now_ns();
+    emit(event_kind::trace_end, 0, 0, static_cast<std::uint32_t>(m_tasks.size()));
+    flush_events();
+    m_recording_ended = true;
+    m_sink = nullptr;
+}
+
+void scheduler::emit_slow(event_kind kind, std::uint32_t task, std::uint8_t code, std::uint32_t a, std::uint64_t b) {
+    traces::event e;
+    e.ts_ns = m_step_ts;
+    e.step = m_step;
+    e.tick = m_tick;
+    e.task = task;
+    e.kind = kind;
+    e.code = code;
+    e.a = a;
+    e.b = b;
+    m_pending.push_back(e);
+}
+
+void scheduler::flush_events() {
+    if (!m_sink) return;
+    for (const traces::event& e : m_pending) m_sink->on_event(e);
+    m_pending.clear();
+}
+
+std::uint32_t scheduler::intern(std::string_view text) {
+    if (!m_sink) return 0;
+    auto [it, inserted] = m_strings.try_emplace(std::string(text), m_next_string_id);
+    if (inserted) {
+        ++m_next_string_id;
+        m_sink->on_string(it->second, text);
+    }
+    return it->second;
+}
+
+std::uint32_t scheduler::intern_function(const char* name) {
+    if (!m_sink) return 0;
+    auto [it, inserted] = m_function_ids.try_emplace(name, 0);
+    if (inserted) it->second = intern(name);
+    return it->second;
+}
+
+std::uint32_t scheduler::intern_location(const char* file, std::uint32_t line) {
+    if (!m_sink) return 0;
+    auto [it, inserted] = m_location_ids.try_emplace(location_key{file, line}, 0);
+    if (inserted) it->second = intern(std::string(file) + ":" + std::to_string(line));
+    return it->second;
+}
+
+} // namespace coroscope

@@ -1,0 +1,44 @@
+#pragma once
+// Writing traces to a file: an event_sink that encodes what it receives.
+#include <coroscope/traces/reader.hpp>
+#include <coroscope/traces/sink.hpp>
+#include <coroscope/traces/trace.hpp>
+
+#include <cstdio>
+#include <string>
+
+namespace coroscope::traces {
+
+class file_writer final : public event_sink {
+public:
+    // Opens path for writing; ok() tells whether it worked, error() why not.
+    file_writer(const std::string& path, traces::encoding enc);
+    ~file_writer() override;
+    file_writer(const file_writer&) = delete;
+    file_writer& operator=(const file_writer&) = delete;
+
+    bool ok() const { return m_file != nullptr; }
+    const std::string& error() const { return m_error; }
+
+    void on_header(const header& h) override;
+    void on_string(std::uint32_t id, std::string_view text) override;
+    void on_event(const event& e) override;
+    void flush();
+    std::uint64_t bytes_written() const { return m_bytes; }
+
+private:
+    void put(std::string_view bytes);
+
+    std::FILE* m_file = nullptr;
+    traces::encoding m_encoding;
+    std::string m_error;
+    std::string m_pending; // encoded bytes not yet handed to the OS
+    std::uint64_t m_bytes = 0;
+};
+
+// Writes a whole trace; returns "" or the error.
+std::string save_file(const std::string& path, const trace& t, encoding enc);
+// Replays a trace into a sink: header, then strings before the first event that uses them.
+void replay(const trace& t, event_sink& sink);
+
+} // namespace coroscope::traces
