@@ -1,0 +1,74 @@
+#pragma once
+// The inspector's model: every event of a trace, the whole-trace history, and a cursor that can be
+// put at any step ("the state before step N runs"), forwards or backwards. Files, live connections
+// and tests all feed it through the same event_sink calls; the GUI and the CLI only read it.
+#include <coroscope/inspector/history.hpp>
+#include <coroscope/inspector/snapshot.hpp>
+#include <coroscope/traces/sink.hpp>
+#include <coroscope/traces/trace.hpp>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace coroscope::inspector {
+
+class model final : public traces::event_sink {
+public:
+    model();
+    // Builds a model of a whole trace (the cursor is left at the end).
+    explicit model(const traces::trace& t);
+
+    // event_sink: the one way in.
+    void on_header(const traces::header& h) override;
+    void on_string(std::uint32_t id, std::string_view text) override;
+    void on_event(const traces::event& e) override;
+
+    const traces::trace& trace() const { return m_trace; }
+    const inspector::history& history() const { return m_history; }
+    std::string_view text(std::uint64_t string_id) const { return m_trace.text(string_id); }
+    // A task's name, or "task N" if it has none.
+    std::string task_name(std::uint32_t id) const;
+
+    // --- time travel -----------------------------------------------------------------------
+    // Steps in the trace; the cursor ranges over 0..step_count() (step_count() = after the last event).
+    std::uint64_t step_count() const { return m_history.step_count(); }
+    std::uint64_t cursor() const { return m_cursor; }
+    // Puts the cursor before step n (clamped to step_count()).
+    void seek(std::uint64_t step);
+    void seek_time(std::uint64_t ts_ns) { seek(m_history.step_at_time(ts_ns)); }
+    void step_forward() { seek(m_cursor + 1); }
+    void step_back() { seek(m_cursor == 0 ? 0 : m_cursor - 1); }
+    // To the next / previous tick boundary (the first step of a tick).
+    void tick_forward();
+    void tick_back();
+    // Keeps the cursor at the end while events arrive (live view); seek() turns it off, seek_end() on.
+    void seek_end();
+    bool following() const { return m_follow; }
+    // The state at the cursor.
+    const snapshot& state() const { return m_follow ? m_tip : m_state; }
+    // Index of the first event not folded into state() (the step's task_resume, or events().size()).
+    std::uint64_t cursor_event() const;
+
+private:
+    void add_checkpoint_if_due();
+
+    struct checkpoint {
+        std::uint64_t step;
+        snapshot state;
+    };
+
+    traces::trace m_trace;
+    inspector::history m_history;
+    snapshot m_tip;                // every event folded: the state at the end
+    snapshot m_state;              // the state at the cursor, when not following the end
+    bool m_state_valid = false;    // m_state corresponds to m_cursor
+    std::uint64_t m_cursor = 0;
+    bool m_follow = true;
+    std::vector<checkpoint> m_checkpoints; // state before step k * checkpoint_interval
+};
+
+// "coroscope::task<int> ns::f(int)" -> "ns::f(int)": drops the return type of a function name.
+std::string_view short_function_name(std::string_view name);
+
+} // namespace coroscope::inspector

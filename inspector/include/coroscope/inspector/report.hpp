@@ -1,0 +1,23 @@
+#pragma once
+// Text and JSON views of a model, shared by the CLI (coroscope-trace) and tests.
+#include <coroscope/inspector/model.hpp>
+#include <coroscope/traces/reader.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace coroscope::inspector {
+
+// `coroscope-trace info`: header, counts by event kind, tasks, steps, ticks, duration.
+std::string info_text(const model& m, const traces::read_report& report);
+
+// `coroscope-trace dump --at STEP`: every task known at the cursor with its state, wait reason and
+// nested stack (innermost last). The model's cursor says which step.
+std::string dump_text(const model& m);
+nlohmann::json dump_json(const model& m);
+
+// "waiting (sleep on timer 12)", "done (failed: text)", "ready", ...
+std::string describe_state(const model& m, const task_snapshot& t);
+
+} // namespace coroscope::inspector

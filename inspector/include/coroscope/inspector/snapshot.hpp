@@ -1,0 +1,63 @@
+#pragma once
+// The state of every task at one point of a trace: what a debugger shows when paused there.
+// A snapshot is a pure fold: start empty, apply() each event in order.
+#include <coroscope/traces/event.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+namespace coroscope::inspector {
+
+enum class task_state : std::uint8_t { ready, running, waiting, done };
+std::string_view to_string(task_state state);
+
+// One frame of a task's nested (async) call stack; both fields are string ids of the trace.
+struct frame_info {
+    std::uint32_t function = 0; // the coroutine function (or the friendly name given with named())
+    std::uint32_t location = 0; // "file:line" of its definition
+    bool operator==(const frame_info&) const = default;
+};
+
+struct task_snapshot {
+    std::uint32_t id = 0;
+    bool known = false;                 // the task has appeared in the events folded so far
+    task_state state = task_state::ready;
+    traces::wait_reason reason = traces::wait_reason::none; // while waiting
+    std::uint32_t target = 0;           // what it waits on: task id (join), timer/resource/object id
+    std::uint64_t deadline_ns = 0;      // while sleeping
+    traces::exit_status status = traces::exit_status::ok; // once done
+    std::uint32_t error = 0;            // string id of the exception text (failed tasks), else 0
+    std::uint64_t steps = 0;            // steps the task has run so far
+    std::vector<frame_info> stack;      // outermost first, innermost last
+    std::vector<frame_info> thrown_stack; // for a failed task: the stack where its exception was thrown
+};
+
+class snapshot {
+public:
+    void apply(const traces::event& e);
+
+    // Tasks by id (index = id - 1; ids are dense from 1). Unknown ids return nullptr.
+    const task_snapshot* task(std::uint32_t id) const {
+        return id >= 1 && id <= m_tasks.size() && m_tasks[id - 1].known ? &m_tasks[id - 1] : nullptr;
+    }
+    const std::vector<task_snapshot>& tasks() const { return m_tasks; }
+    // Task ids in the run queue, in the order the scheduler will run them.
+    const std::deque<std::uint32_t>& run_queue() const { return m_run_queue; }
+    // The task running now (between its resume and its suspend/exit), 0 if none.
+    std::uint32_t running() const { return m_running; }
+    std::uint64_t events_applied() const { return m_events; }
+    std::uint64_t last_ts() const { return m_last_ts; }
+
+private:
+    task_snapshot& ensure(std::uint32_t id);
+    void leave_run_queue(std::uint32_t id);
+
+    std::vector<task_snapshot> m_tasks;
+    std::deque<std::uint32_t> m_run_queue;
+    std::uint32_t m_running = 0;
+    std::uint64_t m_events = 0;
+    std::uint64_t m_last_ts = 0;
+};
+
+} // namespace coroscope::inspector
