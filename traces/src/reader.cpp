@@ -1,9 +1,12 @@
 #include <coroscope/traces/reader.hpp>
 #include <coroscope/traces/collector.hpp>
+#include <coroscope/traces/binary.hpp>
+#include "binary_decoder.hpp"
 #include "jsonl_fields.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -66,14 +69,33 @@ void decoder::finish() {
 void decoder::process_buffer(bool at_end) {
     if (!m_detected) {
         if (m_buffer.empty()) return;
-        if (m_buffer[0] != '{') {
-            m_report.fatal = true;
+        if (m_buffer[0] == '{') {
+            m_detected = true;
+            m_report.encoding = encoding::jsonl;
+        } else {
             m_report.encoding = encoding::binary;
-            note_error("byte 0: not a coroscope trace (expected a JSON Lines header)");
-            return;
+            std::size_t n = std::min(m_buffer.size(), binary::magic.size());
+            if (std::string_view(m_buffer).substr(0, n) != binary::magic.substr(0, n)) {
+                m_report.fatal = true;
+                note_error("byte 0: not a coroscope trace (neither a JSON Lines header nor the binary magic)");
+                return;
+            }
+            if (n < binary::magic.size()) {
+                if (at_end) {
+                    m_report.truncated = true;
+                    m_report.truncated_at = 0;
+                }
+                return;
+            }
+            m_detected = true;
+            m_binary = std::make_unique<binary::stream_decoder>();
         }
-        m_detected = true;
-        m_report.encoding = encoding::jsonl;
+    }
+    if (m_binary) {
+        std::size_t used = m_binary->decode(m_buffer, m_buffer_offset, at_end, m_report, m_sink);
+        m_buffer.erase(0, used);
+        m_buffer_offset += used;
+        return;
     }
     std::size_t start = 0;
     while (!m_report.fatal) {
@@ -209,6 +231,13 @@ bool decoder::handle_line(std::string_view line, std::uint64_t offset) {
     ++m_report.records;
     m_sink.on_event(e);
     return true;
+}
+
+encoding encoding_for_path(std::string_view path) {
+    auto ends_with = [&](std::string_view suffix) {
+        return path.size() >= suffix.size() && path.substr(path.size() - suffix.size()) == suffix;
+    };
+    return ends_with(".jsonl") || ends_with(".json") ? encoding::jsonl : encoding::binary;
 }
 
 loaded_trace load_bytes(std::string_view bytes) {

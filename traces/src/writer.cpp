@@ -1,4 +1,5 @@
 #include <coroscope/traces/writer.hpp>
+#include <coroscope/traces/binary.hpp>
 #include <coroscope/traces/jsonl.hpp>
 
 #include <cerrno>
@@ -11,6 +12,7 @@ constexpr std::size_t flush_threshold = 1 << 16;
 }
 
 file_writer::file_writer(const std::string& path, traces::encoding enc) : m_encoding(enc) {
+    if (enc == encoding::binary) m_binary = std::make_unique<binary::encoder>();
     m_file = std::fopen(path.c_str(), "wb");
     if (!m_file) m_error = path + ": cannot open for writing: " + std::strerror(errno);
 }
@@ -36,9 +38,52 @@ void file_writer::flush() {
     std::fflush(m_file);
 }
 
-void file_writer::on_header(const header& h) { put(jsonl::encode_header(h)); }
-void file_writer::on_string(std::uint32_t id, std::string_view text) { put(jsonl::encode_string(id, text)); }
-void file_writer::on_event(const event& e) { put(jsonl::encode_event(e)); }
+void file_writer::on_header(const header& h) {
+    if (m_binary) put(m_binary->encode_header(h));
+    else put(jsonl::encode_header(h));
+}
+
+void file_writer::on_string(std::uint32_t id, std::string_view text) {
+    if (m_binary) m_binary->encode_string(id, text, m_pending);
+    else m_pending += jsonl::encode_string(id, text);
+    if (m_pending.size() >= flush_threshold) flush();
+}
+
+void file_writer::on_event(const event& e) {
+    if (m_binary) m_binary->encode_event(e, m_pending);
+    else m_pending += jsonl::encode_event(e);
+    if (m_pending.size() >= flush_threshold) flush();
+}
+
+namespace {
+// Appends the encoding of everything it receives to a string.
+class string_writer final : public event_sink {
+public:
+    explicit string_writer(encoding enc) : m_encoding(enc) {}
+    void on_header(const header& h) override {
+        out += m_encoding == encoding::binary ? m_binary.encode_header(h) : jsonl::encode_header(h);
+    }
+    void on_string(std::uint32_t id, std::string_view text) override {
+        if (m_encoding == encoding::binary) m_binary.encode_string(id, text, out);
+        else out += jsonl::encode_string(id, text);
+    }
+    void on_event(const event& e) override {
+        if (m_encoding == encoding::binary) m_binary.encode_event(e, out);
+        else out += jsonl::encode_event(e);
+    }
+    std::string out;
+
+private:
+    encoding m_encoding;
+    binary::encoder m_binary;
+};
+} // namespace
+
+std::string encode(const trace& t, encoding enc) {
+    string_writer w(enc);
+    replay(t, w);
+    return std::move(w.out);
+}
 
 void replay(const trace& t, event_sink& sink) {
     sink.on_header(t.header);

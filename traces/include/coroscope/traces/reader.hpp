@@ -6,13 +6,23 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace coroscope::traces {
 
+// binary (the default) is compact; jsonl is the human-readable twin. Both are specified in
+// traces/README.md and carry exactly the same information.
 enum class encoding { binary, jsonl };
+
+// The encoding a file name suggests: jsonl for names ending in ".jsonl" or ".json", else binary.
+encoding encoding_for_path(std::string_view path);
+
+namespace binary {
+class stream_decoder;
+}
 
 struct read_report {
     bool header_ok = false;            // a valid header was read
@@ -26,7 +36,8 @@ struct read_report {
     bool fatal = false;                // nothing could be read (bad magic, newer major version)
 };
 
-// Incremental decoder. Feeding a file one byte at a time gives the same result as all at once.
+// Incremental decoder. Detects the encoding from the first bytes ('{' = JSON Lines, "CSTRACE\0" =
+// binary). Feeding a file one byte at a time gives the same result as all at once.
 class decoder {
 public:
     explicit decoder(event_sink& sink);
@@ -50,6 +61,7 @@ private:
     std::uint64_t m_buffer_offset = 0; // file offset of m_buffer[0]
     std::size_t m_scan = 0;            // where the search for the next newline resumes
     bool m_detected = false;
+    std::unique_ptr<binary::stream_decoder> m_binary; // set once the input is known to be binary
 };
 
 struct loaded_trace {

@@ -5,14 +5,19 @@
 #include <coroscope/traces/trace.hpp>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 namespace coroscope::traces {
 
+namespace binary {
+class encoder;
+}
+
 class file_writer final : public event_sink {
 public:
     // Opens path for writing; ok() tells whether it worked, error() why not.
-    file_writer(const std::string& path, traces::encoding enc);
+    file_writer(const std::string& path, traces::encoding enc = encoding::binary);
     ~file_writer() override;
     file_writer(const file_writer&) = delete;
     file_writer& operator=(const file_writer&) = delete;
@@ -34,10 +39,14 @@ private:
     std::string m_error;
     std::string m_pending; // encoded bytes not yet handed to the OS
     std::uint64_t m_bytes = 0;
+    std::unique_ptr<binary::encoder> m_binary; // delta and string state of the binary encoding
 };
 
+// Encodes a whole trace in memory (header, strings, events as replay() orders them).
+std::string encode(const trace& t, encoding enc = encoding::binary);
+
 // Writes a whole trace; returns "" or the error.
-std::string save_file(const std::string& path, const trace& t, encoding enc);
+std::string save_file(const std::string& path, const trace& t, encoding enc = encoding::binary);
 // Replays a trace into a sink: header, then strings before the first event that uses them.
 void replay(const trace& t, event_sink& sink);
 

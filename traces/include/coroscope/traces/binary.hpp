@@ -1,0 +1,64 @@
+#pragma once
+// Compact binary encoding (the default). The byte layout is specified in traces/README.md; in short:
+//   header  = "CSTRACE\0", u16 major (LE), u16 minor (LE), varint body length, body
+//   record  = varint lead, then either an event (lead = kind | field mask << 5, fields follow,
+//             values delta-coded against the previous event) or, when kind bits = 31, a framed
+//             record (lead = 31 | type << 5, varint payload length, payload; type 0 = string).
+// The encoder is stateful (deltas, string prefixes): use one encoder per output stream, in order.
+#include <coroscope/traces/event.hpp>
+#include <coroscope/traces/header.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace coroscope::traces::binary {
+
+inline constexpr std::string_view magic{"CSTRACE\0", 8};
+inline constexpr std::size_t max_record_bytes = std::size_t{16} << 20; // longer lengths mean damage
+inline constexpr std::size_t max_string_prefix = 255; // longest prefix a string may borrow
+
+// Lead value layout.
+inline constexpr std::uint32_t kind_bits = 5;
+inline constexpr std::uint32_t framed_kind = 31; // kind bits of a length-prefixed record
+inline constexpr std::uint64_t record_string = 0;    // framed record type: string definition
+inline constexpr std::uint64_t record_wide_event = 1; // framed record type: event whose kind is >= 31
+
+// Field mask bits of an event record, in the order the fields follow the lead.
+enum field_bit : std::uint32_t {
+    f_ts = 1u << 0,       // zigzag varint: ts_ns - previous ts_ns (mod 2^64)
+    f_task = 1u << 1,     // varint: task (absent = previous event's task)
+    f_a = 1u << 2,        // varint: a (absent = 0)
+    f_code = 1u << 3,     // varint: code (absent = 0)
+    f_b = 1u << 4,        // varint: b (absent = 0)
+    f_step = 1u << 5,     // zigzag varint: step - previous step (mod 2^64)
+    f_tick = 1u << 6,     // zigzag varint (32-bit): tick - previous tick (mod 2^32)
+    f_extra = 1u << 7,    // varint length N, then N bytes: varint reserved, then (newer minors) more
+};
+inline constexpr std::uint32_t field_mask_all = 0xff;
+
+class encoder {
+public:
+    // Encodes the file header and resets the delta and string state.
+    std::string encode_header(const header& h);
+    void encode_string(std::uint32_t id, std::string_view text, std::string& out);
+    void encode_event(const event& e, std::string& out);
+    void reset();
+
+private:
+    event m_prev{}; // ts_ns, step, tick and task of the previous event (all 0 at the start)
+    std::map<std::string, std::uint32_t, std::less<>> m_by_text; // text -> an id whose current text it is
+    std::unordered_map<std::uint32_t, std::map<std::string, std::uint32_t, std::less<>>::iterator> m_by_id;
+};
+
+// Low-level helpers shared by the encoder and decoder (exposed for tests and tools).
+void put_varint(std::string& out, std::uint64_t value);
+inline std::uint64_t zigzag64(std::uint64_t diff) { return (diff << 1) ^ (0 - (diff >> 63)); }
+inline std::uint64_t unzigzag64(std::uint64_t z) { return (z >> 1) ^ (0 - (z & 1)); }
+inline std::uint32_t zigzag32(std::uint32_t diff) { return (diff << 1) ^ (0u - (diff >> 31)); }
+inline std::uint32_t unzigzag32(std::uint32_t z) { return (z >> 1) ^ (0u - (z & 1u)); }
+
+} // namespace coroscope::traces::binary

@@ -1,0 +1,328 @@
+#include "binary_decoder.hpp"
+
+#include <coroscope/traces/binary.hpp>
+#include <coroscope/traces/header.hpp>
+
+#include <limits>
+#include <type_traits>
+
+namespace coroscope::traces::binary {
+
+namespace {
+
+enum class res { ok, more, bad };
+
+// Reads from a byte range; never reads past end.
+struct cursor {
+    const unsigned char* p;
+    const unsigned char* end;
+
+    std::size_t left() const { return static_cast<std::size_t>(end - p); }
+
+    res varint(std::uint64_t& out) {
+        std::uint64_t value = 0;
+        for (int i = 0; i < 10; ++i) {
+            if (p == end) return res::more;
+            unsigned byte = *p++;
+            if (i == 9 && byte > 1) return res::bad; // more than 64 bits
+            value |= std::uint64_t{byte & 0x7fu} << (7 * i);
+            if ((byte & 0x80u) == 0) {
+                out = value;
+                return res::ok;
+            }
+        }
+        return res::bad;
+    }
+};
+
+cursor make_cursor(std::string_view bytes) {
+    auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    return {p, p + bytes.size()};
+}
+
+std::string kind_label(std::uint64_t kind) {
+    if (kind < static_cast<std::uint64_t>(event_kind_count)) return std::string(to_string(static_cast<event_kind>(kind)));
+    return "kind " + std::to_string(kind);
+}
+
+// Decodes the fields selected by mask into e (which holds the delta state on entry). On a damaged
+// field the rest is still walked, so that the record's end is known; problem names the first one.
+res decode_fields(cursor& c, std::uint32_t mask, event& e, std::string& problem) {
+    auto fail = [&](std::string what) {
+        if (problem.empty()) problem = std::move(what);
+    };
+    auto field = [&](std::uint32_t bit, const char* name, std::uint64_t& v) -> res {
+        if ((mask & bit) == 0) return res::ok;
+        res r = c.varint(v);
+        if (r == res::bad) fail(std::string("field '") + name + "' is a varint longer than 64 bits");
+        return r;
+    };
+    auto fits = [&](std::uint64_t v, std::uint64_t max, const char* name) {
+        if (v > max) fail(std::string("field '") + name + "' value " + std::to_string(v) + " is out of range");
+    };
+    std::uint64_t v = 0;
+    res r;
+    if ((r = field(f_ts, "ts", v)) != res::ok) return r;
+    if (mask & f_ts) e.ts_ns += unzigzag64(v);
+    if ((r = field(f_task, "task", v)) != res::ok) return r;
+    if (mask & f_task) {
+        fits(v, std::numeric_limits<std::uint32_t>::max(), "task");
+        e.task = static_cast<std::uint32_t>(v);
+    }
+    if ((r = field(f_a, "a", v)) != res::ok) return r;
+    if (mask & f_a) {
+        fits(v, std::numeric_limits<std::uint32_t>::max(), "a");
+        e.a = static_cast<std::uint32_t>(v);
+    }
+    if ((r = field(f_code, "code", v)) != res::ok) return r;
+    if (mask & f_code) {
+        fits(v, std::numeric_limits<std::uint8_t>::max(), "code");
+        e.code = static_cast<std::uint8_t>(v);
+    }
+    if ((r = field(f_b, "b", v)) != res::ok) return r;
+    if (mask & f_b) e.b = v;
+    if ((r = field(f_step, "step", v)) != res::ok) return r;
+    if (mask & f_step) e.step += unzigzag64(v);
+    if ((r = field(f_tick, "tick", v)) != res::ok) return r;
+    if (mask & f_tick) {
+        fits(v, std::numeric_limits<std::uint32_t>::max(), "tick");
+        e.tick += unzigzag32(static_cast<std::uint32_t>(v));
+    }
+    if (mask & f_extra) {
+        std::uint64_t n = 0;
+        if ((r = c.varint(n)) != res::ok) {
+            if (r == res::bad) fail("field 'extra' length is a varint longer than 64 bits");
+            return r;
+        }
+        if (n > max_record_bytes) {
+            fail("field 'extra' length " + std::to_string(n) + " exceeds 16 MiB");
+            return res::bad;
+        }
+        if (c.left() < n) return res::more;
+        cursor extra{c.p, c.p + n};
+        c.p += n;
+        if (n > 0) {
+            if (extra.varint(v) != res::ok) fail("field 'reserved' is damaged");
+            else {
+                fits(v, std::numeric_limits<std::uint16_t>::max(), "reserved");
+                e.reserved = static_cast<std::uint16_t>(v);
+            }
+        }
+        // Bytes after 'reserved' belong to newer minor versions: ignored.
+    }
+    return problem.empty() ? res::ok : res::bad;
+}
+
+} // namespace
+
+std::size_t stream_decoder::decode(std::string_view bytes, std::uint64_t offset, bool at_end, read_report& report,
+                                   event_sink& sink) {
+    std::size_t pos = 0;
+    auto note = [&](std::uint64_t at, const std::string& what) {
+        if (report.error.empty()) report.error = "byte " + std::to_string(at) + ": " + what;
+    };
+    while (pos < bytes.size() && !report.fatal) {
+        std::size_t used = 0;
+        std::string problem;
+        auto rest = bytes.substr(pos);
+        result r = m_header_done ? decode_record(rest, offset + pos, used, report, sink, problem)
+                                 : decode_header(rest, offset + pos, used, report, sink);
+        if (r == result::more) {
+            if (at_end) {
+                report.truncated = true;
+                report.truncated_at = offset + pos;
+                pos = bytes.size();
+            }
+            break;
+        }
+        if (r == result::bad) {
+            ++report.bad_records;
+            note(offset + pos, problem);
+        }
+        pos += used;
+    }
+    return pos;
+}
+
+stream_decoder::result stream_decoder::decode_header(std::string_view bytes, std::uint64_t offset, std::size_t& used,
+                                                     read_report& report, event_sink& sink) {
+    auto fatal = [&](std::uint64_t at, const std::string& what) {
+        report.fatal = true;
+        if (report.error.empty()) report.error = "byte " + std::to_string(at) + ": " + what;
+        return result::ok;
+    };
+    constexpr std::size_t fixed = magic.size() + 4;
+    if (bytes.size() < fixed) return result::more;
+    if (bytes.substr(0, magic.size()) != magic) return fatal(offset, "not a coroscope trace (bad magic)");
+    auto u16 = [&](std::size_t at) {
+        return static_cast<std::uint16_t>(static_cast<unsigned char>(bytes[at]) |
+                                          (static_cast<unsigned char>(bytes[at + 1]) << 8));
+    };
+    header h;
+    h.major = u16(magic.size());
+    h.minor = u16(magic.size() + 2);
+    if (h.major > format_major) {
+        return fatal(offset + magic.size(),
+                     "trace format " + std::to_string(h.major) + "." + std::to_string(h.minor) +
+                         " is newer than this reader's " + std::to_string(format_major) + "." +
+                         std::to_string(format_minor));
+    }
+    cursor c = make_cursor(bytes);
+    const auto* start = c.p;
+    c.p += fixed;
+    std::uint64_t length = 0;
+    res r = c.varint(length);
+    if (r == res::more) return result::more;
+    if (r == res::bad || length > max_record_bytes)
+        return fatal(offset + fixed, "header field 'length' is damaged");
+    if (c.left() < length) return result::more;
+    used = static_cast<std::size_t>(c.p - start) + static_cast<std::size_t>(length);
+
+    // The body: fields in order; a newer minor may append more, which are ignored.
+    cursor body{c.p, c.p + length};
+    std::string problem;
+    auto text = [&](const char* name, std::string& out) {
+        std::uint64_t n = 0;
+        if (!problem.empty()) return;
+        if (body.varint(n) != res::ok || n > body.left()) {
+            problem = std::string("header field '") + name + "' is damaged";
+            return;
+        }
+        out.assign(reinterpret_cast<const char*>(body.p), n);
+        body.p += n;
+    };
+    auto number = [&](const char* name, auto& out) {
+        std::uint64_t v = 0;
+        if (!problem.empty()) return;
+        if (body.varint(v) != res::ok || v > std::numeric_limits<std::remove_reference_t<decltype(out)>>::max()) {
+            problem = std::string("header field '") + name + "' is damaged";
+            return;
+        }
+        out = static_cast<std::remove_reference_t<decltype(out)>>(v);
+    };
+    text("producer", h.producer);
+    number("pid", h.pid);
+    number("start_unix_ns", h.start_unix_ns);
+    text("clock", h.clock_unit);
+    number("features", h.features);
+    if (!problem.empty() && report.error.empty()) report.error = "byte " + std::to_string(offset + fixed) + ": " + problem;
+    m_header_done = true;
+    report.header_ok = true;
+    sink.on_header(h);
+    return result::ok;
+}
+
+stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std::uint64_t offset, std::size_t& used,
+                                                     read_report& report, event_sink& sink, std::string& problem) {
+    (void)offset;
+    cursor c = make_cursor(bytes);
+    const auto* start = c.p;
+    auto done = [&](result r) {
+        used = static_cast<std::size_t>(c.p - start);
+        return r;
+    };
+    std::uint64_t lead = 0;
+    res r = c.varint(lead);
+    if (r == res::more) return result::more;
+    if (r == res::bad) {
+        problem = "record lead is a varint longer than 64 bits";
+        return done(result::bad);
+    }
+    const std::uint64_t kind_field = lead & ((1u << kind_bits) - 1);
+    const std::uint64_t rest = lead >> kind_bits;
+
+    // An event record: fields follow the lead, no length.
+    auto finish_event = [&](std::uint64_t kind, std::uint32_t mask, cursor& fields, std::string& why) -> result {
+        event e = m_prev;
+        e.kind = static_cast<event_kind>(kind & 0xff);
+        e.code = 0;
+        e.reserved = 0;
+        e.a = 0;
+        e.b = 0;
+        res fr = decode_fields(fields, mask, e, why);
+        if (fr == res::more) return result::more;
+        if (fr == res::bad) {
+            why = kind_label(kind) + " record: " + why;
+            return result::bad;
+        }
+        m_prev = e;
+        if (kind < static_cast<std::uint64_t>(event_kind_count)) {
+            ++report.records;
+            sink.on_event(e);
+        } else {
+            ++report.unknown_records; // a newer minor version's kind: its deltas still count
+        }
+        return result::ok;
+    };
+
+    if (kind_field != framed_kind) {
+        if (rest > field_mask_all) {
+            problem = kind_label(kind_field) + " record: field 'mask' has undefined bits";
+            return done(result::bad);
+        }
+        result er = finish_event(kind_field, static_cast<std::uint32_t>(rest), c, problem);
+        if (er == result::more) return result::more;
+        return done(er);
+    }
+
+    // A framed record: varint length, payload.
+    std::uint64_t length = 0;
+    r = c.varint(length);
+    if (r == res::more) return result::more;
+    if (r == res::bad || length > max_record_bytes) {
+        problem = r == res::bad ? "record field 'length' is a varint longer than 64 bits"
+                                : "record field 'length' " + std::to_string(length) + " exceeds 16 MiB";
+        return done(result::bad); // the length cannot be trusted: resume after it
+    }
+    if (c.left() < length) return result::more;
+    cursor payload{c.p, c.p + length};
+    c.p += length;
+
+    if (rest == record_string) {
+        std::uint64_t id = 0, prefix = 0, base = 0;
+        auto damaged = [&](const std::string& what) {
+            problem = "string record: " + what;
+            return done(result::bad);
+        };
+        if (payload.varint(id) != res::ok || id > std::numeric_limits<std::uint32_t>::max())
+            return damaged("field 'id' is damaged");
+        if (payload.varint(prefix) != res::ok || prefix > max_string_prefix)
+            return damaged("field 'prefix' is damaged");
+        std::string text;
+        if (prefix > 0) {
+            if (payload.varint(base) != res::ok || base > std::numeric_limits<std::uint32_t>::max())
+                return damaged("field 'base' is damaged");
+            auto it = m_strings.find(static_cast<std::uint32_t>(base));
+            if (it == m_strings.end() || it->second.size() < prefix)
+                return damaged("field 'base' names string " + std::to_string(base) + " which has no such prefix");
+            text.assign(it->second, 0, prefix);
+        }
+        text.append(reinterpret_cast<const char*>(payload.p), payload.left());
+        auto& slot = m_strings[static_cast<std::uint32_t>(id)];
+        slot = std::move(text);
+        ++report.records;
+        sink.on_string(static_cast<std::uint32_t>(id), slot);
+        return done(result::ok);
+    }
+    if (rest == record_wide_event) {
+        std::uint64_t kind = 0, mask = 0;
+        if (payload.varint(kind) != res::ok) {
+            problem = "wide event record: field 'kind' is damaged";
+            return done(result::bad);
+        }
+        if (payload.varint(mask) != res::ok || mask > field_mask_all) {
+            problem = kind_label(kind) + " record: field 'mask' is damaged";
+            return done(result::bad);
+        }
+        result er = finish_event(kind, static_cast<std::uint32_t>(mask), payload, problem);
+        if (er == result::more) { // the fields run past the payload's length
+            problem = kind_label(kind) + " record: fields run past the record's length";
+            er = result::bad;
+        }
+        return done(er);
+    }
+    ++report.unknown_records; // a record type of a newer minor version: skipped by its length
+    return done(result::ok);
+}
+
+} // namespace coroscope::traces::binary
