@@ -1,0 +1,58 @@
+# Coroscope: the two quick-start commands are `make run` and `make test`.
+# Both install any missing Debian 12 package first (apt-get; needs root or sudo).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+XVFB       := xvfb-run -a -s "-screen 0 1600x1000x24"
+
+PACKAGES := build-essential cmake pkg-config libuv1-dev libimgui-dev libstb-dev libglfw3-dev \
+            libgl1-mesa-dev nlohmann-json3-dev catch2 libcli11-dev libzstd-dev xvfb xauth xdotool
+BENCH_PACKAGES := libbenchmark-dev libasio-dev libboost-fiber-dev
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps bench-deps configure build run test asan bench clean
+
+all: build
+
+# Installs only what is missing; apt-get update runs once, only when something is missing.
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+bench-deps:
+	@$(MAKE) --no-print-directory deps PACKAGES="$(BENCH_PACKAGES)"
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+# The GUI on the default sample. Without a display, say so and show the offscreen command.
+run: build
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  echo "make run: no display (DISPLAY is not set); offscreen: $(XVFB) $(BUILD)/bin/coroscope --screenshot coroscope.png"; \
+	else \
+	  $(BUILD)/bin/coroscope; \
+	fi
+
+# Every test; the GUI tests need a display, so CTest runs under a virtual X server.
+test: build
+	cd $(BUILD) && $(XVFB) ctest --output-on-failure -j$(JOBS)
+
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOROSCOPE_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(XVFB) ctest --output-on-failure -j$(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
