@@ -12,7 +12,7 @@ constexpr std::array<std::string_view, event_kind_count> kind_names{
     "poll_end",    "mark",        "dropped",       "control",
 };
 constexpr std::array<std::string_view, wait_reason_count> reason_names{
-    "none", "sleep", "io", "join", "channel", "event", "yield", "mutex", "semaphore", "spawn",
+    "none", "sleep", "io", "join", "channel", "event", "yield", "mutex", "semaphore", "spawn", "cancel",
 };
 template <std::size_t N>
 std::string_view name_at(const std::array<std::string_view, N>& names, std::size_t index) {

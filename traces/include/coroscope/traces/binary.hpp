@@ -42,6 +42,12 @@ inline constexpr std::uint32_t field_mask_all = 0xff;
 
 class encoder {
 public:
+    encoder() = default;
+    encoder(const encoder&) = delete; // m_by_id holds iterators into m_by_text
+    encoder& operator=(const encoder&) = delete;
+    encoder(encoder&&) = default;
+    encoder& operator=(encoder&&) = default;
+
     // Encodes the file header and resets the delta and string state.
     std::string encode_header(const header& h);
     void encode_string(std::uint32_t id, std::string_view text, std::string& out);

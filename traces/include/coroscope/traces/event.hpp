@@ -35,8 +35,9 @@ inline constexpr int event_kind_count = 21;
 // Why a task waits; also the cause recorded with task_ready.
 enum class wait_reason : std::uint8_t {
     none = 0, sleep = 1, io = 2, join = 3, channel = 4, event = 5, yield = 6, mutex = 7, semaphore = 8, spawn = 9,
+    cancel = 10, // only as a task_ready cause: the task was cancelled while waiting
 };
-inline constexpr int wait_reason_count = 10;
+inline constexpr int wait_reason_count = 11;
 
 enum class exit_status : std::uint8_t { ok = 0, failed = 1, cancelled = 2 };
 enum class resource_kind : std::uint8_t { timer = 0, tcp = 1, pipe = 2, signal = 3, process = 4 };

@@ -1,0 +1,515 @@
+// Binary encoding: exact round trip with JSON Lines, truncation at every byte, chunking
+// independence, version rules, unknown records, corruption, and size per event.
+#include <coroscope/traces/binary.hpp>
+#include <coroscope/traces/collector.hpp>
+#include <coroscope/traces/jsonl.hpp>
+#include <coroscope/traces/reader.hpp>
+#include <coroscope/traces/writer.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace coroscope::traces;
+
+namespace {
+
+std::uint64_t pick(std::mt19937_64& rng) {
+    // Mostly small values (the common case) but every width, including the extremes.
+    switch (rng() % 6) {
+    case 0: return 0;
+    case 1: return rng() % 4;
+    case 2: return rng() % 300;
+    case 3: return std::numeric_limits<std::uint64_t>::max() - rng() % 3;
+    case 4: return rng() >> (rng() % 64);
+    default: return rng();
+    }
+}
+
+trace random_trace(std::uint32_t seed, std::size_t events) {
+    std::mt19937_64 rng(seed);
+    trace t;
+    t.header.producer = "random producer ✓";
+    t.header.pid = static_cast<std::uint32_t>(rng());
+    t.header.start_unix_ns = rng();
+    t.header.features = static_cast<std::uint32_t>(rng());
+    t.define_string(1, "coroscope::task<int> sample::alpha()");
+    t.define_string(2, "coroscope::task<int> sample::alphabet()"); // shares a long prefix
+    t.define_string(3, "with \"quotes\", tabs\t and\nnewlines");
+    t.define_string(4, "ünïcödé ✓");
+    t.define_string(5, "");
+    t.define_string(7, "after a gap");
+    t.define_string(8, std::string(600, 'x') + "y"); // longer than the longest borrowable prefix
+    t.define_string(9, std::string(600, 'x') + "z");
+    std::uint64_t ts = rng() % 1000;
+    for (std::size_t i = 0; i < events; ++i) {
+        event e;
+        e.kind = static_cast<event_kind>(rng() % event_kind_count);
+        // Realistic runs of increasing timestamps, with occasional jumps backwards and to the ends.
+        ts = rng() % 10 == 0 ? pick(rng) : ts + rng() % 5000;
+        e.ts_ns = ts;
+        e.step = rng() % 3 == 0 ? pick(rng) : i / 3;
+        e.tick = static_cast<std::uint32_t>(rng() % 3 == 0 ? pick(rng) : i / 10);
+        e.task = static_cast<std::uint32_t>(rng() % 3 == 0 ? 0 : pick(rng));
+        e.code = static_cast<std::uint8_t>(rng() % 3 == 0 ? pick(rng) : rng() % 4);
+        e.reserved = static_cast<std::uint16_t>(rng() % 5 == 0 ? pick(rng) : 0);
+        e.a = static_cast<std::uint32_t>(pick(rng));
+        e.b = pick(rng);
+        t.events.push_back(e);
+    }
+    return t;
+}
+
+// A trace shaped like a real scheduler run: ticks, resumes, nested frames, timers, polls.
+trace realistic_trace(std::size_t ticks) {
+    std::mt19937_64 rng(42);
+    trace t;
+    t.header.producer = "sample-realistic";
+    t.header.pid = 4242;
+    t.header.start_unix_ns = 1'795'632'761'595'022'214ull;
+    std::uint32_t next_string = 1;
+    auto intern = [&](const std::string& s) {
+        for (std::uint32_t id = 1; id < t.strings.size(); ++id)
+            if (t.strings[id] == s) return id;
+        t.define_string(next_string, s);
+        return next_string++;
+    };
+    event e;
+    auto emit = [&](event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0,
+                    std::uint64_t b = 0, std::uint64_t dt = 0) {
+        e.ts_ns += dt;
+        e.kind = kind;
+        e.task = task;
+        e.code = code;
+        e.a = a;
+        e.b = b;
+        t.events.push_back(e);
+    };
+    const int tasks = 6;
+    emit(event_kind::trace_start, 0, 0, 4242, 0, 1'465'150);
+    for (std::uint32_t task = 1; task <= tasks; ++task) {
+        emit(event_kind::task_spawn, task, 0, task == 1 ? 0 : 1, intern("worker " + std::to_string(task)), 400);
+        emit(event_kind::task_ready, task, 9, task == 1 ? 0 : 1);
+    }
+    std::uint32_t timer = 0;
+    for (std::size_t tick = 0; tick < ticks; ++tick) {
+        e.tick = static_cast<std::uint32_t>(tick);
+        emit(event_kind::tick_begin, 0, 0, tasks, 0, 150 + rng() % 100);
+        for (std::uint32_t task = 1; task <= tasks; ++task) {
+            if (rng() % 3 == 0) continue;
+            emit(event_kind::task_resume, task, 0, 0, 0, 100 + rng() % 300);
+            int depth = static_cast<int>(rng() % 3);
+            for (int d = 0; d < depth; ++d) {
+                std::string fn = "coroscope::task<int> sample::stage" + std::to_string(d) + "(int)";
+                emit(event_kind::frame_enter, task, 0, intern(fn), intern("samples/realistic.cpp:" + std::to_string(20 + d)));
+            }
+            if (rng() % 2 == 0) {
+                ++timer;
+                std::uint64_t due = e.ts_ns + 1'000'000;
+                emit(event_kind::timer_arm, task, 0, timer, due);
+                emit(event_kind::task_suspend, task, 1, timer, due, 2000 + rng() % 60000);
+            } else {
+                emit(event_kind::task_suspend, task, 6, 0, 0, 1000 + rng() % 5000);
+                emit(event_kind::task_ready, task, 6, task);
+            }
+            for (int d = 0; d < depth; ++d) emit(event_kind::frame_exit, task);
+            ++e.step;
+        }
+        emit(event_kind::poll_begin, 0, 0, static_cast<std::uint32_t>(rng() % 2), 0, 200);
+        std::uint32_t fired = 0;
+        for (std::uint32_t task = 1; task <= tasks; ++task) {
+            if (rng() % 4 != 0) continue;
+            emit(event_kind::timer_fire, task, 0, timer, 0, fired == 0 ? 900'000 : 0);
+            emit(event_kind::task_ready, task, 1, 0);
+            ++fired;
+        }
+        emit(event_kind::poll_end, 0, 0, fired, 0, 3000 + rng() % 2000);
+    }
+    emit(event_kind::trace_end, 0, 0, 0, 0, 500);
+    return t;
+}
+
+void check_same(const trace& a, const trace& b) {
+    CHECK(a.header == b.header);
+    CHECK(a.strings == b.strings);
+    REQUIRE(a.events.size() == b.events.size());
+    for (std::size_t i = 0; i < a.events.size(); ++i) {
+        INFO("event " << i);
+        REQUIRE(a.events[i] == b.events[i]);
+    }
+}
+
+void check_same(const read_report& a, const read_report& b) {
+    CHECK(a.header_ok == b.header_ok);
+    CHECK(a.encoding == b.encoding);
+    CHECK(a.records == b.records);
+    CHECK(a.unknown_records == b.unknown_records);
+    CHECK(a.bad_records == b.bad_records);
+    CHECK(a.truncated == b.truncated);
+    CHECK(a.truncated_at == b.truncated_at);
+    CHECK(a.error == b.error);
+    CHECK(a.fatal == b.fatal);
+}
+
+loaded_trace load_in_chunks(std::string_view bytes, std::size_t chunk) {
+    collector sink;
+    decoder d(sink);
+    for (std::size_t at = 0; at < bytes.size(); at += chunk) d.feed(bytes.substr(at, chunk));
+    d.finish();
+    return {sink.take(), d.report()};
+}
+
+// Byte sizes of the header and of each record, as the encoder produced them.
+std::vector<std::size_t> record_ends(const trace& t, std::size_t& header_size) {
+    binary::encoder enc;
+    std::string out = enc.encode_header(t.header);
+    header_size = out.size();
+    std::vector<std::size_t> ends;
+    for (std::size_t id = 1; id < t.strings.size(); ++id) {
+        enc.encode_string(static_cast<std::uint32_t>(id), t.strings[id], out);
+        ends.push_back(out.size());
+    }
+    for (const event& e : t.events) {
+        enc.encode_event(e, out);
+        ends.push_back(out.size());
+    }
+    return ends;
+}
+
+std::string set_version(std::string bytes, std::uint16_t major, std::uint16_t minor) {
+    bytes[8] = static_cast<char>(major & 0xff);
+    bytes[9] = static_cast<char>(major >> 8);
+    bytes[10] = static_cast<char>(minor & 0xff);
+    bytes[11] = static_cast<char>(minor >> 8);
+    return bytes;
+}
+
+} // namespace
+
+TEST_CASE("binary round trip is exact for any field values") {
+    trace original = random_trace(1, 3000);
+    std::string bytes = encode(original, encoding::binary);
+    REQUIRE(bytes.substr(0, 8) == binary::magic);
+    loaded_trace loaded = load_bytes(bytes);
+    CHECK(loaded.report.error == "");
+    CHECK(loaded.report.encoding == encoding::binary);
+    CHECK(loaded.report.header_ok);
+    CHECK_FALSE(loaded.report.truncated);
+    CHECK(loaded.report.bad_records == 0);
+    CHECK(loaded.report.records == original.strings.size() - 1 + original.events.size());
+    check_same(loaded.trace, original);
+}
+
+TEST_CASE("binary and JSON Lines convert into each other exactly") {
+    trace original = random_trace(2, 2000);
+    loaded_trace from_jsonl = load_bytes(encode(original, encoding::jsonl));
+    REQUIRE(from_jsonl.report.error == "");
+    CHECK(from_jsonl.report.encoding == encoding::jsonl);
+    check_same(from_jsonl.trace, original);
+
+    // jsonl -> binary -> jsonl gives the same bytes; binary -> jsonl -> binary too.
+    std::string binary_bytes = encode(from_jsonl.trace, encoding::binary);
+    loaded_trace from_binary = load_bytes(binary_bytes);
+    check_same(from_binary.trace, original);
+    CHECK(encode(from_binary.trace, encoding::jsonl) == encode(original, encoding::jsonl));
+    CHECK(encode(load_bytes(encode(from_binary.trace, encoding::jsonl)).trace, encoding::binary) == binary_bytes);
+}
+
+TEST_CASE("binary strings: prefixes, redefinitions, embedded NULs and invalid UTF-8 survive") {
+    trace t;
+    t.define_string(1, "samples/nested.cpp:10");
+    t.define_string(2, "samples/nested.cpp:11");
+    t.define_string(3, std::string("nul\0inside", 10));
+    t.define_string(4, "\xff\xfe not utf-8");
+    t.define_string(5, "samples/nested.cpp:12");
+    loaded_trace loaded = load_bytes(encode(t, encoding::binary));
+    check_same(loaded.trace, t);
+
+    // A string id redefined later in the stream: later prefixes must use the new text.
+    collector sink;
+    binary::encoder enc;
+    std::string bytes = enc.encode_header(header{});
+    enc.encode_string(1, "alpha::first", bytes);
+    enc.encode_string(1, "beta::second", bytes);
+    enc.encode_string(2, "alpha::first again", bytes);
+    enc.encode_string(3, "beta::second again", bytes);
+    loaded_trace redefined = load_bytes(bytes);
+    CHECK(redefined.report.bad_records == 0);
+    CHECK(redefined.trace.text(1) == "beta::second");
+    CHECK(redefined.trace.text(2) == "alpha::first again");
+    CHECK(redefined.trace.text(3) == "beta::second again");
+}
+
+TEST_CASE("file_writer writes binary by default and load_file detects it") {
+    trace original = random_trace(11, 500);
+    auto dir = std::filesystem::temp_directory_path();
+    std::string path = (dir / ("coroscope-binary-" + std::to_string(::getpid()) + ".cstrace")).string();
+    REQUIRE(save_file(path, original).empty());
+    loaded_trace loaded = load_file(path);
+    CHECK(loaded.report.encoding == encoding::binary);
+    CHECK(loaded.report.error == "");
+    check_same(loaded.trace, original);
+    {
+        file_writer w(path, encoding::binary);
+        REQUIRE(w.ok());
+        replay(original, w);
+        w.flush();
+        CHECK(w.bytes_written() == encode(original, encoding::binary).size());
+    }
+    std::remove(path.c_str());
+    CHECK(encoding_for_path("run.jsonl") == encoding::jsonl);
+    CHECK(encoding_for_path("run.cstrace") == encoding::binary);
+}
+
+TEST_CASE("a binary trace cut at every byte keeps every complete record and names the cut") {
+    trace original = random_trace(3, 60);
+    std::string bytes = encode(original, encoding::binary);
+    std::size_t header_size = 0;
+    std::vector<std::size_t> ends = record_ends(original, header_size);
+    REQUIRE(ends.back() == bytes.size());
+    std::uint64_t previous_records = 0;
+    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+        INFO("cut at " << cut);
+        loaded_trace loaded = load_bytes(std::string_view(bytes).substr(0, cut));
+        if (cut < header_size) {
+            CHECK(loaded.report.fatal);
+            CHECK(loaded.report.records == 0);
+            CHECK(loaded.report.truncated == (cut > 0));
+            if (cut > 0) CHECK(loaded.report.truncated_at == 0);
+            continue;
+        }
+        std::size_t complete = 0, last_end = header_size;
+        for (std::size_t end : ends) {
+            if (end > cut) break;
+            ++complete;
+            last_end = end;
+        }
+        CHECK_FALSE(loaded.report.fatal);
+        CHECK(loaded.report.bad_records == 0);
+        CHECK(loaded.report.records == complete);
+        CHECK(loaded.report.records >= previous_records);
+        previous_records = loaded.report.records;
+        CHECK(loaded.report.truncated == (cut != last_end));
+        if (loaded.report.truncated) {
+            CHECK(loaded.report.truncated_at == last_end);
+            CHECK_THAT(describe_problems("t.cstrace", loaded.report), Catch::Contains("truncated at byte " + std::to_string(last_end)));
+        }
+        // What was delivered is exactly a prefix of the original.
+        std::size_t strings = std::min(complete, original.strings.size() - 1);
+        std::size_t events = complete - strings;
+        REQUIRE(loaded.trace.events.size() == events);
+        for (std::size_t i = 0; i < events; ++i) REQUIRE(loaded.trace.events[i] == original.events[i]);
+    }
+}
+
+TEST_CASE("feeding binary one byte, 4 KiB or all at once gives identical results") {
+    trace original = random_trace(5, 4000);
+    std::string bytes = encode(original, encoding::binary);
+    REQUIRE(bytes.size() > 3 * 4096);
+    std::string cut = bytes.substr(0, bytes.size() - 3); // and cut inside the last record
+    for (const std::string* input : {&bytes, &cut}) {
+        loaded_trace whole = load_bytes(*input);
+        loaded_trace bytewise = load_in_chunks(*input, 1);
+        loaded_trace pages = load_in_chunks(*input, 4096);
+        loaded_trace odd = load_in_chunks(*input, 7);
+        for (const loaded_trace* other : {&bytewise, &pages, &odd}) {
+            check_same(other->trace, whole.trace);
+            check_same(other->report, whole.report);
+        }
+        CHECK(whole.report.truncated == (input == &cut));
+    }
+}
+
+TEST_CASE("a binary trace of a newer major version is refused naming both versions") {
+    std::string bytes = set_version(encode(random_trace(6, 10), encoding::binary), 2, 3);
+    loaded_trace refused = load_bytes(bytes);
+    CHECK(refused.report.fatal);
+    CHECK_FALSE(refused.report.header_ok);
+    CHECK(refused.trace.events.empty());
+    CHECK_THAT(refused.report.error, Catch::Contains("2.3") && Catch::Contains("1.0"));
+    // Known as soon as the fixed header part has arrived.
+    loaded_trace early = load_bytes(std::string_view(bytes).substr(0, 12));
+    CHECK_THAT(early.report.error, Catch::Contains("2.3"));
+}
+
+TEST_CASE("a newer minor version loads; unknown records and fields are skipped and counted") {
+    trace t = random_trace(7, 4);
+    binary::encoder enc;
+    header h = t.header;
+    h.minor = 9;
+    std::string bytes = enc.encode_header(h);
+    // The 1.9 header body grew a field: rewrite the body length and append one.
+    {
+        std::size_t body_length_at = 12;
+        REQUIRE(static_cast<unsigned char>(bytes[body_length_at]) < 0x7f);
+        bytes[body_length_at] = static_cast<char>(bytes[body_length_at] + 3);
+        bytes += "new";
+    }
+    for (std::size_t id = 1; id < t.strings.size(); ++id) enc.encode_string(static_cast<std::uint32_t>(id), t.strings[id], bytes);
+    enc.encode_event(t.events[0], bytes);
+    // A framed record of an unknown type (7) with a 5-byte payload.
+    binary::put_varint(bytes, binary::framed_kind | (7u << binary::kind_bits));
+    binary::put_varint(bytes, 5);
+    bytes += "abcde";
+    enc.encode_event(t.events[1], bytes);
+    // An event of an unknown kind (25): its deltas still count for the next event.
+    event future = t.events[1];
+    future.kind = static_cast<event_kind>(25);
+    future.ts_ns += 12345;
+    future.step += 7;
+    enc.encode_event(future, bytes);
+    // An event of a kind that needs the wide form (200).
+    future.kind = static_cast<event_kind>(200);
+    future.tick += 3;
+    enc.encode_event(future, bytes);
+    enc.encode_event(t.events[2], bytes);
+    // An event whose 'extra' part carries a newer field after 'reserved'.
+    {
+        t.events[3].reserved = 0x1234;
+        std::string with_extra;
+        enc.encode_event(t.events[3], with_extra);
+        // It ends with the extra part: length 2, varint 0x1234 (2 bytes). Append 2 unknown bytes.
+        REQUIRE(with_extra.size() >= 3);
+        std::size_t length_at = with_extra.size() - 3;
+        REQUIRE(with_extra[length_at] == 2);
+        with_extra[length_at] = 4;
+        with_extra += "\x01\x02";
+        bytes += with_extra;
+    }
+    loaded_trace loaded = load_bytes(bytes);
+    CHECK(loaded.report.error == "");
+    CHECK_FALSE(loaded.report.fatal);
+    CHECK(loaded.report.bad_records == 0);
+    CHECK(loaded.report.unknown_records == 3);
+    CHECK(loaded.trace.header.minor == 9);
+    CHECK(loaded.trace.header.producer == t.header.producer);
+    CHECK(loaded.trace.header.features == t.header.features);
+    check_same(loaded.trace, [&] {
+        trace expected = t;
+        expected.header.minor = 9;
+        return expected;
+    }());
+    // Byte-at-a-time agrees.
+    loaded_trace bytewise = load_in_chunks(bytes, 1);
+    check_same(bytewise.report, loaded.report);
+}
+
+TEST_CASE("damaged binary records are counted and named with their byte offset and field") {
+    trace t = random_trace(8, 3);
+    std::string bytes = encode(t, encoding::binary);
+    std::size_t at = bytes.size();
+    // A task_resume whose task does not fit 32 bits.
+    binary::put_varint(bytes, static_cast<std::uint64_t>(event_kind::task_resume) | (binary::f_task << binary::kind_bits));
+    binary::put_varint(bytes, std::uint64_t{1} << 40);
+    std::size_t at_string = bytes.size();
+    // A string borrowing from a string that does not exist.
+    std::string payload;
+    binary::put_varint(payload, 50);
+    binary::put_varint(payload, 3);
+    binary::put_varint(payload, 999);
+    payload += "tail";
+    binary::put_varint(bytes, binary::framed_kind);
+    binary::put_varint(bytes, payload.size());
+    bytes += payload;
+    std::size_t at_huge = bytes.size();
+    // A framed record claiming 1 GiB: refused as damaged, never waited for or allocated.
+    binary::put_varint(bytes, binary::framed_kind | (5u << binary::kind_bits));
+    binary::put_varint(bytes, std::uint64_t{1} << 30);
+    loaded_trace loaded = load_bytes(bytes);
+    CHECK(loaded.report.bad_records == 3);
+    CHECK_FALSE(loaded.report.truncated);
+    CHECK(loaded.trace.events.size() == t.events.size());
+    CHECK_THAT(loaded.report.error, Catch::Contains("byte " + std::to_string(at)) && Catch::Contains("'task'"));
+    (void)at_string;
+    (void)at_huge;
+
+    // A plausible length (10 MiB) that the input does not hold is a truncation, not an allocation.
+    std::string big = encode(t, encoding::binary);
+    std::size_t big_at = big.size();
+    binary::put_varint(big, binary::framed_kind | (5u << binary::kind_bits));
+    binary::put_varint(big, 10u << 20);
+    big += "only a few bytes";
+    loaded_trace cut = load_bytes(big);
+    CHECK(cut.report.truncated);
+    CHECK(cut.report.truncated_at == big_at);
+    CHECK(cut.report.bad_records == 0);
+
+    // A varint longer than 64 bits.
+    std::string longer = encode(t, encoding::binary);
+    std::size_t long_at = longer.size();
+    longer += std::string(11, '\xff');
+    loaded_trace overlong = load_bytes(longer);
+    CHECK(overlong.report.bad_records >= 1);
+    CHECK_THAT(overlong.report.error, Catch::Contains("byte " + std::to_string(long_at)));
+}
+
+TEST_CASE("random corruption of a binary trace never crashes and is chunking-independent") {
+    trace original = random_trace(10, 300);
+    std::string clean = encode(original, encoding::binary);
+    std::mt19937_64 rng(99);
+    for (int round = 0; round < 600; ++round) {
+        std::string bytes = clean;
+        int flips = 1 + static_cast<int>(rng() % 8);
+        for (int i = 0; i < flips; ++i) {
+            std::size_t at = rng() % bytes.size();
+            switch (rng() % 3) {
+            case 0: bytes[at] = static_cast<char>(bytes[at] ^ (1 << (rng() % 8))); break;
+            case 1: bytes[at] = static_cast<char>(rng()); break;
+            default: bytes[at] = static_cast<char>(0xff); break;
+            }
+        }
+        if (rng() % 4 == 0) bytes.resize(rng() % bytes.size());
+        loaded_trace whole = load_bytes(bytes);
+        CHECK(whole.trace.events.size() <= bytes.size()); // every event costs at least one byte
+        if (round % 20 == 0) {
+            loaded_trace bytewise = load_in_chunks(bytes, 1);
+            check_same(bytewise.trace, whole.trace);
+            check_same(bytewise.report, whole.report);
+        }
+    }
+    // Pure noise after a valid header.
+    for (int round = 0; round < 200; ++round) {
+        std::string bytes = encode(trace{}, encoding::binary);
+        std::size_t n = rng() % 2000;
+        for (std::size_t i = 0; i < n; ++i) bytes.push_back(static_cast<char>(rng()));
+        loaded_trace noise = load_bytes(bytes);
+        CHECK(noise.report.header_ok);
+    }
+}
+
+TEST_CASE("binary costs under 8 bytes per event on a realistic trace") {
+    trace t = realistic_trace(2000);
+    std::string bytes = encode(t, encoding::binary);
+    double per_event = static_cast<double>(bytes.size()) / static_cast<double>(t.events.size());
+    double jsonl_per_event = static_cast<double>(encode(t, encoding::jsonl).size()) / static_cast<double>(t.events.size());
+    INFO("binary " << per_event << " B/event, JSON Lines " << jsonl_per_event << " B/event");
+    CHECK(per_event < 8.0);
+    check_same(load_bytes(bytes).trace, t);
+
+#ifdef COROSCOPE_BIN_DIR
+    // A real recorded run, when the sample has been built.
+    std::string sample = std::string(COROSCOPE_BIN_DIR) + "/sample-nested";
+    if (std::filesystem::exists(sample)) {
+        auto path = (std::filesystem::temp_directory_path() / ("coroscope-size-" + std::to_string(::getpid()) + ".jsonl")).string();
+        std::string command = "COROSCOPE_TRACE='" + path + "' '" + sample + "' > /dev/null 2>&1";
+        REQUIRE(std::system(command.c_str()) == 0);
+        loaded_trace real = load_file(path);
+        std::remove(path.c_str());
+        REQUIRE(real.report.error == "");
+        REQUIRE(real.trace.events.size() > 100);
+        std::string real_bytes = encode(real.trace, encoding::binary);
+        double real_per_event = static_cast<double>(real_bytes.size()) / static_cast<double>(real.trace.events.size());
+        INFO("sample-nested: " << real.trace.events.size() << " events, " << real_per_event << " B/event");
+        CHECK(real_per_event < 8.0);
+        check_same(load_bytes(real_bytes).trace, real.trace);
+    }
+#endif
+}
