@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <string_view>
 #include <unistd.h>
 
 namespace coroscope {
@@ -23,8 +24,35 @@ traces::header make_header() {
     return h;
 }
 
+struct policy_choice {
+    bool ok = true;
+    bool random = false;
+    std::uint64_t seed = 0;
+};
+
+// COROSCOPE_SCHEDULE: unset or "fifo", or "random:SEED".
+policy_choice read_policy() {
+    policy_choice choice;
+    const char* policy = std::getenv("COROSCOPE_SCHEDULE");
+    if (!policy || !*policy || std::string_view(policy) == "fifo") return choice;
+    std::string_view value = policy;
+    if (value.rfind("random:", 0) == 0 && value.size() > 7) {
+        char* end = nullptr;
+        choice.seed = std::strtoull(policy + 7, &end, 10);
+        if (*end == '\0') {
+            choice.random = true;
+            return choice;
+        }
+    }
+    std::fprintf(stderr, "coroscope: COROSCOPE_SCHEDULE='%s' is not 'fifo' or 'random:SEED' (SEED a number)\n", policy);
+    choice.ok = false;
+    return choice;
+}
+
 template <typename T>
 int run_main(task<T> main_task, std::string name) {
+    policy_choice policy = read_policy();
+    if (!policy.ok) return 2;
     uv_loop_t loop;
     if (int rc = uv_loop_init(&loop); rc != 0) {
         std::fprintf(stderr, "coroscope: cannot create the event loop: %s\n", uv_strerror(rc));
@@ -43,6 +71,7 @@ int run_main(task<T> main_task, std::string name) {
                 sched.record_to(*recorder, make_header());
             }
         }
+        if (policy.random) sched.use_random_policy(policy.seed);
         auto handle = sched.spawn(std::move(main_task), std::move(name));
         sched.run();
         if (sched.stuck()) {

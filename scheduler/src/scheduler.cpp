@@ -1,4 +1,5 @@
 #include <coroscope/scheduler.hpp>
+#include <coroscope/cancel.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -43,6 +44,11 @@ void trace_frame_exit(promise_base& frame) {
     sched->emit(event_kind::frame_exit, frame.m_task->id, frame.m_error ? 1 : 0, error);
 }
 
+void request_cancel(task_record& task) {
+    if (current.sched) current.sched->cancel(task);
+    else task.cancel_requested = true; // outside any step: takes effect at the next await point
+}
+
 void report_unobserved_failure(task_record& task) {
     std::fprintf(stderr, "coroscope: task '%s' (id %u) failed and nobody joined it: %s\n", task.name.c_str(),
                  task.id, task.error_text.c_str());
@@ -63,7 +69,7 @@ scheduler::~scheduler() {
     // the nested frames it awaits, so destroying roots frees every frame.
     auto tasks = std::move(m_tasks);
     m_ready.clear();
-    m_sleepers = {};
+    m_sleepers.clear();
     for (auto& [id, record] : tasks) {
         (void)id;
         record->state = detail::task_state::done;
@@ -92,10 +98,26 @@ void scheduler::adopt(std::shared_ptr<detail::task_record> record) {
 
 void scheduler::make_ready(detail::task_record& task, wait_reason cause, std::uint32_t waker) {
     task.state = detail::task_state::ready;
+    task.unwait = nullptr;
+    task.unwait_context = nullptr;
     task.reason = wait_reason::none;
     task.target = 0;
     m_ready.push_back(&task);
     emit(event_kind::task_ready, task.id, static_cast<std::uint8_t>(cause), waker);
+}
+
+void scheduler::use_random_policy(std::uint64_t seed) {
+    m_random_policy = true;
+    m_rng_state = seed;
+}
+
+void scheduler::cancel(detail::task_record& task) {
+    if (task.state == detail::task_state::done || task.cancel_requested) return;
+    task.cancel_requested = true;
+    if (task.state != detail::task_state::waiting) return; // ready or running: throws at its next await
+    if (task.unwait) task.unwait(task, task.unwait_context);
+    std::uint32_t by = detail::current.task ? detail::current.task->id : 0;
+    make_ready(task, wait_reason::cancel, by);
 }
 
 void scheduler::run() {
@@ -109,6 +131,14 @@ void scheduler::run() {
         }
         // Only the tasks ready when the pass began run in it; tasks woken during it wait a tick.
         for (std::size_t n = m_ready.size(); n > 0; --n) {
+            if (m_random_policy && n > 1) {
+                // splitmix64: tiny, seedable, and the same on every platform.
+                std::uint64_t z = (m_rng_state += 0x9e3779b97f4a7c15ull);
+                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+                z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+                z ^= z >> 31;
+                std::swap(m_ready[0], m_ready[z % n]);
+            }
             detail::task_record* task = m_ready.front();
             m_ready.pop_front();
             run_step(*task);
@@ -133,11 +163,17 @@ void scheduler::run_step(detail::task_record& task) {
     task.state = detail::task_state::running;
     detail::current.task = &task;
     std::coroutine_handle<> next = std::exchange(task.resume_point, {});
-    if (!task.started) {
-        task.started = true;
-        detail::frame_enter(task.root_promise());
+    if (!task.started && task.cancel_requested) {
+        // Cancelled before it ever ran: it ends without running any of its body.
+        task.finished = true;
+        task.root_promise().m_error = std::make_exception_ptr(cancelled{});
+    } else {
+        if (!task.started) {
+            task.started = true;
+            detail::frame_enter(task.root_promise());
+        }
+        next.resume();
     }
-    next.resume();
     detail::current.task = nullptr;
     if (m_sink) [[unlikely]]
         m_step_ts = now_ns(); // the step's end: its suspend or exit event carries the step's duration
@@ -160,15 +196,21 @@ void scheduler::finish_task(detail::task_record& task) {
     task.harvest_root();
     task.state = detail::task_state::done;
     if (task.error) {
-        task.status = traces::exit_status::failed;
         task.error_text = describe(task.error);
+        try {
+            std::rethrow_exception(task.error);
+        } catch (const cancelled&) {
+            task.status = traces::exit_status::cancelled;
+        } catch (...) {
+            task.status = traces::exit_status::failed;
+        }
     }
     emit(event_kind::task_exit, task.id, static_cast<std::uint8_t>(task.status),
          task.error ? intern(task.error_text) : 0);
     for (detail::task_record* joiner : task.joiners) make_ready(*joiner, wait_reason::join, task.id);
     task.joiners.clear();
     auto it = m_tasks.find(task.id);
-    if (it->second.use_count() == 1 && task.error && !task.error_observed) {
+    if (it->second.use_count() == 1 && task.status == traces::exit_status::failed && !task.error_observed) {
         // Nobody holds a join handle: the exception would be lost silently.
         detail::report_unobserved_failure(task);
     }
@@ -195,9 +237,18 @@ void scheduler::wake_at(detail::task_record& task, std::uint64_t due_ns) {
     std::uint32_t timer_id = next_object_id();
     task.target = timer_id;
     task.deadline_ns = due_ns;
-    m_sleepers.push({due_ns, m_sleep_sequence++, &task, timer_id});
+    task.sleep_sequence = m_sleep_sequence++;
+    task.unwait = &scheduler::leave_sleepers;
+    task.unwait_context = this;
+    m_sleepers.insert({due_ns, task.sleep_sequence, &task, timer_id});
     emit(event_kind::timer_arm, task.id, 0, timer_id, due_ns);
     arm_timer();
+}
+
+void scheduler::leave_sleepers(detail::task_record& task, void* self) {
+    auto* sched = static_cast<scheduler*>(self);
+    sched->m_sleepers.erase(sleeper{task.deadline_ns, task.sleep_sequence, &task, 0});
+    sched->arm_timer();
 }
 
 void scheduler::arm_timer() {
@@ -207,7 +258,7 @@ void scheduler::arm_timer() {
         return;
     }
     std::uint64_t now = now_ns();
-    std::uint64_t due = m_sleepers.top().due_ns;
+    std::uint64_t due = m_sleepers.begin()->due_ns;
     // Round up so the timer never fires before the earliest sleeper is due.
     std::uint64_t wait_ms = due > now ? (due - now + 999'999) / 1'000'000 : 0;
     uv_update_time(m_loop);
@@ -219,9 +270,9 @@ void scheduler::on_timer(uv_timer_t* timer) {
     auto* self = static_cast<scheduler*>(timer->data);
     ++self->m_callbacks;
     std::uint64_t now = self->now_ns();
-    while (!self->m_sleepers.empty() && self->m_sleepers.top().due_ns <= now) {
-        sleeper s = self->m_sleepers.top();
-        self->m_sleepers.pop();
+    while (!self->m_sleepers.empty() && self->m_sleepers.begin()->due_ns <= now) {
+        sleeper s = *self->m_sleepers.begin();
+        self->m_sleepers.erase(self->m_sleepers.begin());
         s.task->deadline_ns = 0;
         if (self->m_sink) [[unlikely]] {
             self->m_step_ts = now;

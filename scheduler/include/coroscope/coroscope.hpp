@@ -1,5 +1,6 @@
 #pragma once
 // Everything a program on the Coroscope scheduler needs.
+#include <coroscope/cancel.hpp>
 #include <coroscope/join_handle.hpp>
 #include <coroscope/run.hpp>
 #include <coroscope/scheduler.hpp>

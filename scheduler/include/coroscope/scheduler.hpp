@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <queue>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,6 +43,12 @@ public:
 
     // Runs until every task is done, or until no task can make progress (see stuck()).
     void run();
+    // Scheduling policy. FIFO (the default) runs the tasks of a tick in run-queue order; random
+    // picks each next task among the tick's remaining ones with a PRNG seeded by `seed`, so the
+    // same program, seed and inputs give the same sequence of steps.
+    void use_random_policy(std::uint64_t seed);
+    // Cancels a task (see cancel.hpp): a waiting task is woken and its await point throws.
+    void cancel(detail::task_record& task);
     // run() ended with tasks still waiting on something that can never happen.
     bool stuck() const { return m_stuck; }
     // One line per live task saying what it waits on (for the stuck report).
@@ -82,10 +88,11 @@ private:
         std::uint64_t sequence; // ties wake in the order they slept
         detail::task_record* task;
         std::uint32_t timer_id;
-        bool operator>(const sleeper& other) const {
-            return due_ns != other.due_ns ? due_ns > other.due_ns : sequence > other.sequence;
+        bool operator<(const sleeper& other) const {
+            return due_ns != other.due_ns ? due_ns < other.due_ns : sequence < other.sequence;
         }
     };
+    static void leave_sleepers(detail::task_record& task, void* self);
 
     void adopt(std::shared_ptr<detail::task_record> record);
     void run_step(detail::task_record& task);
@@ -101,7 +108,9 @@ private:
     std::uint64_t m_origin_ns;
     std::unordered_map<std::uint32_t, std::shared_ptr<detail::task_record>> m_tasks; // live tasks by id
     std::deque<detail::task_record*> m_ready;
-    std::priority_queue<sleeper, std::vector<sleeper>, std::greater<>> m_sleepers;
+    std::set<sleeper> m_sleepers; // ordered by due time; cancelled sleepers are erased
+    bool m_random_policy = false;
+    std::uint64_t m_rng_state = 0; // splitmix64 state of the random policy
     std::uint64_t m_sleep_sequence = 0;
     std::uint32_t m_next_task_id = 1;
     std::uint32_t m_object_ids = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // co_await yield(): ends the current step and puts the task at the back of the run queue
 // (wait reason: yield). Every other ready task runs before it runs again.
+#include <coroscope/cancel.hpp>
 #include <coroscope/scheduler.hpp>
 
 namespace coroscope {
@@ -14,7 +15,7 @@ struct yield_awaiter {
         self->target = 0;
         self->requeue = true;
     }
-    void await_resume() const noexcept {}
+    void await_resume() const { detail::throw_if_cancelled(); }
 };
 
 inline yield_awaiter yield() noexcept { return {}; }

@@ -42,6 +42,13 @@ struct task_record {
     std::exception_ptr error;
     std::string error_text;
     std::vector<task_record*> joiners; // tasks waiting for this one to end
+    bool cancel_requested = false;     // cancel() was called: the next await point throws cancelled
+    std::uint64_t sleep_sequence = 0;  // identifies the task's entry in the scheduler's sleep queue
+    // Set by the awaitable the task is suspended in: takes the task out of whatever list it waits
+    // in (a channel's receivers, a mutex queue, a stream's reader...) when it is cancelled. Cleared
+    // whenever the task becomes ready.
+    void (*unwait)(task_record& self, void* context) = nullptr;
+    void* unwait_context = nullptr;
     std::uint32_t depth = 0;           // frames currently on the task's nested stack
 };
 
