@@ -1,0 +1,150 @@
+#include "app.hpp"
+#include "theme.hpp"
+
+#include <coroscope/traces/reader.hpp>
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace coroscope::gui {
+
+void open_trace(session& s, const std::string& path) {
+    traces::loaded_trace loaded = traces::load_file(path);
+    s.source = path;
+    s.report = loaded.report;
+    s.loaded = loaded.report.header_ok && !loaded.report.fatal;
+    s.model = inspector::model(loaded.trace);
+    std::string problems = traces::describe_problems(path, loaded.report);
+    if (!problems.empty()) {
+        auto severity = loaded.report.fatal ? message::level::error : message::level::warning;
+        if (!loaded.report.fatal && loaded.report.truncated)
+            problems += " - showing the " + std::to_string(loaded.trace.events.size()) + " complete events before the cut";
+        s.add(severity, problems);
+    }
+    if (s.loaded && !s.model.history().ended() && !loaded.report.truncated)
+        s.add(message::level::info, "no trace_end: the program did not finish recording");
+}
+
+void apply_presets(session& s, ui_state& ui, long long select_task, long long seek_step) {
+    const inspector::model& m = s.model;
+    // Default selection: the first task.
+    for (const auto& t : m.history().tasks()) {
+        if (t.known) {
+            ui.selected_task = t.id;
+            break;
+        }
+    }
+    if (select_task >= 0) {
+        auto id = static_cast<std::uint32_t>(select_task);
+        if (m.history().task(id)) ui.selected_task = id;
+        else s.add(message::level::warning, "--select-task " + std::to_string(select_task) + ": no such task in this trace");
+    }
+    std::uint64_t step = 0;
+    if (seek_step >= 0) {
+        step = static_cast<std::uint64_t>(seek_step);
+        if (step > m.step_count())
+            s.add(message::level::warning, "--seek " + std::to_string(seek_step) + " is past the last step (" +
+                                               std::to_string(m.step_count()) + "); showing the end of the trace");
+    }
+    s.model.seek(step);
+    ui.scroll_to_selected = true;
+}
+
+namespace {
+
+void handle_keyboard(session& s, ui_state& ui) {
+    ImGuiIO& io = ImGui::GetIO();
+    if (io.WantTextInput) return;
+    inspector::model& m = s.model;
+    std::uint64_t before = m.cursor();
+    bool shift = io.KeyShift;
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) {
+        if (shift) m.tick_forward();
+        else m.step_forward();
+    }
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) {
+        if (shift) m.tick_back();
+        else m.step_back();
+    }
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) m.seek(0);
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) m.seek(m.step_count());
+    if (m.cursor() != before) ui.follow_cursor = true;
+}
+
+void draw_header(const session& s) {
+    const inspector::model& m = s.model;
+    const inspector::history& h = m.history();
+    ImGui::TextUnformatted("Coroscope");
+    ImGui::SameLine();
+    ImGui::TextColored(to_vec4(color_text_dim), "%s", s.source.empty() ? "(no trace)" : s.source.c_str());
+    if (!s.loaded) return;
+    std::size_t tasks = 0;
+    for (const auto& t : h.tasks()) tasks += t.known ? 1 : 0;
+    const auto& hdr = m.trace().header;
+    std::string summary = hdr.producer + " (pid " + std::to_string(hdr.pid) + ") - " + std::to_string(tasks) +
+                          " tasks, " + std::to_string(h.step_count()) + " steps, " + std::to_string(h.tick_count()) +
+                          " ticks, " + std::to_string(m.trace().events.size()) + " events, " +
+                          format_duration(static_cast<double>(h.last_ts() - h.first_ts())) +
+                          (h.ended() ? "" : ", incomplete");
+    float w = ImGui::CalcTextSize(summary.c_str()).x;
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 20.0f, ImGui::GetWindowContentRegionMax().x - w));
+    ImGui::TextColored(to_vec4(color_text_dim), "%s", summary.c_str());
+}
+
+void draw_messages(const session& s) {
+    for (const message& msg : s.messages) {
+        rgb c = msg.severity == message::level::error     ? color_error
+                : msg.severity == message::level::warning ? color_warning
+                                                          : color_text_dim;
+        const char* tag = msg.severity == message::level::error     ? "error"
+                          : msg.severity == message::level::warning ? "warning"
+                                                                    : "note";
+        ImGui::TextColored(to_vec4(c), "%s:", tag);
+        ImGui::SameLine();
+        ImGui::TextWrapped("%s", msg.text.c_str());
+    }
+}
+
+} // namespace
+
+void draw_app(session& s, ui_state& ui) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(vp->WorkPos);
+    ImGui::SetNextWindowSize(vp->WorkSize);
+    ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                             ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGui::Begin("coroscope", nullptr, flags);
+    handle_keyboard(s, ui);
+    draw_header(s);
+
+    const float line = ImGui::GetFrameHeightWithSpacing();
+    ImGui::BeginChild("controls", ImVec2(0, line * 2 + ImGui::GetStyle().WindowPadding.y * 2), true,
+                      ImGuiWindowFlags_NoScrollbar);
+    draw_controls_panel(s, ui);
+    ImGui::EndChild();
+
+    draw_messages(s);
+
+    float avail = ImGui::GetContentRegionAvail().y;
+    float spacing = ImGui::GetStyle().ItemSpacing.y;
+    float middle = std::max(160.0f, std::floor(avail * 0.42f));
+    float table_w = std::floor(ImGui::GetContentRegionAvail().x * 0.56f);
+
+    ImGui::BeginChild("tasks", ImVec2(table_w, middle), true);
+    draw_tasks_panel(s, ui);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("stack", ImVec2(0, middle), true);
+    draw_stack_panel(s, ui);
+    ImGui::EndChild();
+
+    ImGui::BeginChild("timeline", ImVec2(0, std::max(120.0f, avail - middle - spacing)), true,
+                      ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+    draw_timeline_panel(s, ui);
+    ImGui::EndChild();
+    ImGui::End();
+}
+
+} // namespace coroscope::gui

@@ -1,0 +1,66 @@
+#pragma once
+// The inspector window without the window: what is open (session), what the user is looking at
+// (ui_state) and the panels that draw them with ImGui. main.cpp owns GLFW/GL and calls draw_app()
+// once per frame between ImGui::NewFrame() and ImGui::Render().
+#include <coroscope/inspector/model.hpp>
+#include <coroscope/traces/reader.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace coroscope::gui {
+
+struct message {
+    enum class level { info, warning, error };
+    level severity = level::info;
+    std::string text;
+};
+
+// The trace being inspected and what happened while getting it.
+struct session {
+    inspector::model model;
+    std::string source;              // file path, or what was recorded
+    traces::read_report report;
+    bool loaded = false;             // at least a header was read
+    std::vector<message> messages;   // shown in a banner under the controls
+
+    void add(message::level severity, std::string text) { messages.push_back({severity, std::move(text)}); }
+};
+
+// Loads a trace file into s (replacing what was there). Problems become messages; never throws.
+void open_trace(session& s, const std::string& path);
+
+// Everything the user chose to look at. Panels read and write only this (no function statics).
+struct ui_state {
+    std::uint32_t selected_task = 0;   // 0 = none
+    bool scroll_to_selected = false;   // the task table brings the selection into view once
+
+    // Timeline view: the time at the left edge of the lanes and the zoom, in ns per pixel.
+    double view_begin_ns = 0;
+    double ns_per_px = 1;
+    bool fit_pending = true;           // fit the whole trace on the next frame (the width is known then)
+    bool follow_cursor = false;        // pan so that the cursor stays visible (after keyboard seeks)
+};
+
+// Applies command-line presets (--select-task, --seek); bad values become messages.
+void apply_presets(session& s, ui_state& ui, long long select_task, long long seek_step);
+
+// Draws the whole window content, filling the main viewport.
+void draw_app(session& s, ui_state& ui);
+
+// Panels, one file each. Each draws into the current ImGui window/child at the cursor position.
+void draw_controls_panel(session& s, ui_state& ui);
+void draw_tasks_panel(session& s, ui_state& ui);
+void draw_stack_panel(session& s, ui_state& ui);
+void draw_timeline_panel(session& s, ui_state& ui);
+
+// Small shared helpers (theme.cpp).
+std::string format_duration(double ns);      // "1.250 ms", "340 us", "12 ns"
+std::string task_label(const inspector::model& m, std::uint32_t id); // "5 orders"
+// The timestamp of the cursor: when the next step begins, or the end of the trace.
+std::uint64_t cursor_ts(const inspector::model& m);
+// The tick of the next step (or the last tick at the end).
+std::uint64_t cursor_tick(const inspector::model& m);
+
+} // namespace coroscope::gui
