@@ -442,6 +442,24 @@ TEST_CASE("damaged binary records are counted and named with their byte offset a
     CHECK(cut.report.truncated_at == big_at);
     CHECK(cut.report.bad_records == 0);
 
+    // A string id far beyond anything a dense trace this short could hold: refused, not allocated.
+    std::string sparse = encode(t, encoding::binary);
+    std::size_t sparse_at = sparse.size();
+    std::string sparse_payload;
+    binary::put_varint(sparse_payload, 4'000'000'000u);
+    binary::put_varint(sparse_payload, 0);
+    sparse_payload += "far";
+    binary::put_varint(sparse, binary::framed_kind);
+    binary::put_varint(sparse, sparse_payload.size());
+    sparse += sparse_payload;
+    loaded_trace refused_id = load_bytes(sparse);
+    CHECK(refused_id.report.bad_records == 1);
+    CHECK(refused_id.trace.strings.size() == t.strings.size());
+    CHECK_THAT(refused_id.report.error, Catch::Contains("byte " + std::to_string(sparse_at)) && Catch::Contains("'id'"));
+    loaded_trace refused_json = load_bytes(encode(t, encoding::jsonl) + "{\"string\":4000000000,\"text\":\"far\"}\n");
+    CHECK(refused_json.report.bad_records == 1);
+    CHECK(refused_json.trace.strings.size() == t.strings.size());
+
     // A varint longer than 64 bits.
     std::string longer = encode(t, encoding::binary);
     std::size_t long_at = longer.size();

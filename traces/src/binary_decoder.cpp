@@ -214,7 +214,6 @@ stream_decoder::result stream_decoder::decode_header(std::string_view bytes, std
 
 stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std::uint64_t offset, std::size_t& used,
                                                      read_report& report, event_sink& sink, std::string& problem) {
-    (void)offset;
     cursor c = make_cursor(bytes);
     const auto* start = c.p;
     auto done = [&](result r) {
@@ -286,6 +285,8 @@ stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std
         };
         if (payload.varint(id) != res::ok || id > std::numeric_limits<std::uint32_t>::max())
             return damaged("field 'id' is damaged");
+        if (!plausible_string_id(id, offset))
+            return damaged("field 'id' " + std::to_string(id) + " is implausibly large (ids are dense)");
         if (payload.varint(prefix) != res::ok || prefix > max_string_prefix)
             return damaged("field 'prefix' is damaged");
         std::string text;

@@ -4,6 +4,7 @@
 #include <coroscope/traces/reader.hpp>
 #include <coroscope/traces/sink.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +12,13 @@
 #include <unordered_map>
 
 namespace coroscope::traces::binary {
+
+// String ids are dense (1, 2, 3, ...), and sinks keep strings in a vector indexed by id. So that a
+// damaged id cannot make a sink allocate gigabytes, an id larger than both 65536 and the byte
+// offset of its record (a denser trace cannot exist) is treated as damage, in either encoding.
+inline bool plausible_string_id(std::uint64_t id, std::uint64_t record_offset) {
+    return id <= std::max<std::uint64_t>(std::uint64_t{1} << 16, record_offset);
+}
 
 class stream_decoder {
 public:

@@ -178,6 +178,11 @@ bool decoder::handle_line(std::string_view line, std::uint64_t offset) {
             note_error(at("damaged string record (field 'string' or 'text')"));
             return false;
         }
+        if (!binary::plausible_string_id(s->get<std::uint64_t>(), offset)) {
+            ++m_report.bad_records;
+            note_error(at("damaged string record (field 'string' " + s->dump() + " is implausibly large; ids are dense)"));
+            return false;
+        }
         ++m_report.records;
         m_sink.on_string(s->get<std::uint32_t>(), text->get<std::string>());
         return true;
