@@ -1,0 +1,155 @@
+// mutex: mutual exclusion, FIFO hand-over, guards, cancellation of waiters.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using coroscope::task;
+using coroscope::traces::event_kind;
+using coroscope::traces::wait_reason;
+using test_support::live_counter;
+using test_support::run_recorded;
+
+namespace {
+
+// Enters the critical section `rounds` times, yielding inside it so others would interleave.
+task<void> worker(coroscope::mutex& m, int& inside, int& max_inside, std::vector<std::string>& log, std::string name,
+                  int rounds) {
+    live_counter alive;
+    for (int i = 0; i < rounds; ++i) {
+        auto guard = co_await m.lock();
+        ++inside;
+        if (inside > max_inside) max_inside = inside;
+        log.push_back(name);
+        co_await coroscope::yield();
+        co_await coroscope::yield();
+        --inside;
+    }
+}
+
+task<void> lock_once(coroscope::mutex& m, std::vector<std::string>& log, std::string name) {
+    live_counter alive;
+    auto guard = co_await m.lock();
+    log.push_back(name);
+}
+
+} // namespace
+
+TEST_CASE("mutex mutual exclusion") {
+    int inside = 0, max_inside = 0;
+    std::vector<std::string> log;
+    auto result = run_recorded([&]() -> task<void> {
+        coroscope::mutex m;
+        std::vector<coroscope::join_handle<void>> workers;
+        for (std::string name : {"a", "b", "c", "d"})
+            workers.push_back(coroscope::spawn(worker(m, inside, max_inside, log, name, 3), name));
+        for (auto& w : workers) co_await w;
+        CHECK_FALSE(m.locked());
+    });
+    CHECK(max_inside == 1);
+    CHECK(log.size() == 12);
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}
+
+TEST_CASE("mutex FIFO: unlock hands the lock to the longest waiter, waits are traced with the mutex id") {
+    std::vector<std::string> log;
+    std::uint32_t mutex_id = 0;
+    auto result = run_recorded([&]() -> task<void> {
+        coroscope::mutex m;
+        mutex_id = m.id();
+        auto held = co_await m.lock();
+        std::vector<coroscope::join_handle<void>> waiters;
+        for (std::string name : {"first", "second", "third"}) {
+            waiters.push_back(coroscope::spawn(lock_once(m, log, name), name));
+            co_await coroscope::yield(); // each starts waiting before the next is spawned
+        }
+        CHECK(m.waiting() == 3);
+        CHECK_FALSE(m.try_lock().has_value());
+        held.unlock();
+        CHECK(m.locked()); // handed over, never free in between: a newcomer cannot barge in
+        CHECK_FALSE(m.try_lock().has_value());
+        for (auto& w : waiters) co_await w;
+        auto again = m.try_lock();
+        CHECK(again.has_value());
+    });
+    CHECK(log == std::vector<std::string>{"first", "second", "third"});
+    int mutex_waits = 0;
+    for (const auto& e : result.trace.events)
+        mutex_waits += e.kind == event_kind::task_suspend && e.code == static_cast<std::uint8_t>(wait_reason::mutex) &&
+                       e.a == mutex_id;
+    CHECK(mutex_waits == 3);
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}
+
+TEST_CASE("mutex cancellation while waiting removes the waiter") {
+    std::vector<std::string> log;
+    auto result = run_recorded([&]() -> task<void> {
+        coroscope::mutex m;
+        auto held = co_await m.lock();
+        auto victim = coroscope::spawn(lock_once(m, log, "victim"), "victim");
+        auto other = coroscope::spawn(lock_once(m, log, "other"), "other");
+        co_await coroscope::yield();
+        CHECK(m.waiting() == 2);
+        victim.cancel();
+        CHECK(m.waiting() == 1);
+        CHECK_THROWS_AS(co_await victim, coroscope::cancelled);
+        held.unlock(); // goes to "other", never to the cancelled task
+        co_await other;
+        CHECK_FALSE(m.locked());
+    });
+    CHECK(log == std::vector<std::string>{"other"});
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}
+
+TEST_CASE("mutex handed to a task cancelled before it ran passes on to the next waiter") {
+    std::vector<std::string> log;
+    auto result = run_recorded([&]() -> task<void> {
+        coroscope::mutex m;
+        auto held = co_await m.lock();
+        auto victim = coroscope::spawn(lock_once(m, log, "victim"), "victim");
+        auto other = coroscope::spawn(lock_once(m, log, "other"), "other");
+        co_await coroscope::yield();
+        held.unlock(); // the victim now owns the lock but has not run yet
+        victim.cancel();
+        CHECK_THROWS_AS(co_await victim, coroscope::cancelled);
+        co_await other;
+        CHECK_FALSE(m.locked());
+    });
+    CHECK(log == std::vector<std::string>{"other"});
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}
+
+TEST_CASE("mutex guards moved around release exactly once; stuck lockers are freed") {
+    auto result = run_recorded([&]() -> task<void> {
+        coroscope::mutex m;
+        coroscope::mutex::guard outer;
+        {
+            auto g = co_await m.lock();
+            outer = std::move(g);
+            CHECK_FALSE(g.owns_lock());
+        }
+        CHECK(m.locked());
+        outer.unlock();
+        outer.unlock();
+        CHECK_FALSE(m.locked());
+    });
+    CHECK(result.loop_close == 0);
+
+    // A task locking a mutex it already holds waits forever; the scheduler reports it stuck and
+    // destroys its frame (and its guard) without touching freed memory.
+    auto stuck = run_recorded([&]() -> task<void> {
+        coroscope::mutex m;
+        std::vector<std::string> log;
+        auto g = co_await m.lock();
+        co_await lock_once(m, log, "self");
+    });
+    CHECK(stuck.stuck);
+    CHECK(live_counter::live == 0);
+    CHECK(stuck.loop_close == 0);
+}
