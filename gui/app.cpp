@@ -49,7 +49,6 @@ void apply_presets(session& s, ui_state& ui, long long select_task, long long se
                                                std::to_string(m.step_count()) + "); showing the end of the trace");
     }
     s.model.seek(step);
-    ui.scroll_to_selected = true;
 }
 
 namespace {
@@ -93,8 +92,14 @@ void draw_header(const session& s) {
     ImGui::TextColored(to_vec4(color_text_dim), "%s", summary.c_str());
 }
 
-void draw_messages(const session& s) {
-    for (const message& msg : s.messages) {
+void draw_messages(session& s) {
+    for (std::size_t i = 0; i < s.messages.size(); ++i) {
+        const message& msg = s.messages[i];
+        ImGui::PushID(static_cast<int>(i));
+        bool dismiss = ImGui::SmallButton("x");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("dismiss");
+        ImGui::PopID();
+        ImGui::SameLine();
         rgb c = msg.severity == message::level::error     ? color_error
                 : msg.severity == message::level::warning ? color_warning
                                                           : color_text_dim;
@@ -104,6 +109,10 @@ void draw_messages(const session& s) {
         ImGui::TextColored(to_vec4(c), "%s:", tag);
         ImGui::SameLine();
         ImGui::TextWrapped("%s", msg.text.c_str());
+        if (dismiss) {
+            s.messages.erase(s.messages.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+        }
     }
 }
 

@@ -34,7 +34,10 @@ void open_trace(session& s, const std::string& path);
 // Everything the user chose to look at. Panels read and write only this (no function statics).
 struct ui_state {
     std::uint32_t selected_task = 0;   // 0 = none
-    bool scroll_to_selected = false;   // the task table brings the selection into view once
+    // The task each list last brought into view: a list scrolls to the selection when it differs,
+    // so selecting anywhere reveals the task everywhere else.
+    std::uint32_t table_revealed = 0;
+    std::uint32_t timeline_revealed = 0;
 
     // Timeline view: the time at the left edge of the lanes and the zoom, in ns per pixel.
     double view_begin_ns = 0;

@@ -52,10 +52,7 @@ void draw_controls_panel(session& s, ui_state& ui) {
         ImGui::SameLine();
         ImGui::TextColored(to_vec4(color_running), "task %s", task_label(m, next).c_str());
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("click to select task %u", next);
-        if (ImGui::IsItemClicked()) {
-            ui.selected_task = next;
-            ui.scroll_to_selected = true;
-        }
+        if (ImGui::IsItemClicked()) ui.selected_task = next;
     }
     const char* hint = "Left/Right: step   Shift+Left/Right: tick   Home/End";
     float hint_w = ImGui::CalcTextSize(hint).x;

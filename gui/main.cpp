@@ -119,12 +119,14 @@ int main(int argc, char** argv) {
     gui::apply_presets(session, ui, select_task, seek_step);
 
     int exit_code = 0;
+    int saved = 0; // F12 screenshots taken
     for (int frame = 0; !glfwWindowShouldClose(window); ++frame) {
         glfwPollEvents();
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
         gui::draw_app(session, ui);
+        bool save_requested = ImGui::IsKeyPressed(GLFW_KEY_F12, false);
         ImGui::Render();
         int fw = 0, fh = 0;
         glfwGetFramebufferSize(window, &fw, &fh);
@@ -132,6 +134,11 @@ int main(int argc, char** argv) {
         glClearColor(0.09f, 0.10f, 0.12f, 1.0f);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        if (save_requested) { // F12: keep a picture of what is on screen (bug reports, docs)
+            std::string path = "coroscope-" + std::to_string(++saved) + ".png";
+            if (write_screenshot(window, path)) session.add(gui::message::level::info, "saved the window to " + path);
+            else session.add(gui::message::level::error, "cannot write " + path);
+        }
         if (!screenshot.empty() && frame + 1 >= frames) {
             if (!write_screenshot(window, screenshot)) {
                 std::fprintf(stderr, "coroscope: cannot write %s\n", screenshot.c_str());

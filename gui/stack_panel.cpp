@@ -30,10 +30,12 @@ void draw_frames(const inspector::model& m, const std::vector<inspector::frame_i
         std::string_view name = inspector::short_function_name(full);
         ImGui::TextUnformatted(name.data(), name.data() + name.size());
         if (ImGui::IsItemHovered() && name.size() != full.size())
-            ImGui::SetTooltip("%.*s", static_cast<int>(full.size()), full.data());
+            ImGui::SetTooltip("%s", std::string(full).c_str());
         ImGui::TableNextColumn();
         std::string_view where = m.text(f.location);
-        ImGui::TextColored(to_vec4(color_text_location), "%.*s", static_cast<int>(where.size()), where.data());
+        ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(color_text_location));
+        ImGui::TextUnformatted(where.data(), where.data() + where.size());
+        ImGui::PopStyleColor();
     }
     ImGui::EndTable();
 }
@@ -43,10 +45,7 @@ void task_link(const inspector::model& m, ui_state& ui, std::uint32_t id) {
     std::string label = "task " + task_label(m, id);
     ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(color_text_location));
     ImGui::PushID(static_cast<int>(id));
-    if (ImGui::SmallButton(label.c_str())) {
-        ui.selected_task = id;
-        ui.scroll_to_selected = true;
-    }
+    if (ImGui::SmallButton(label.c_str())) ui.selected_task = id;
     ImGui::PopID();
     ImGui::PopStyleColor();
 }
@@ -117,7 +116,7 @@ void draw_stack_panel(session& s, ui_state& ui) {
         ImGui::SameLine();
         std::string_view what = m.text(t->error);
         ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(color_failed));
-        ImGui::TextWrapped("%.*s", static_cast<int>(what.size()), what.data());
+        ImGui::TextWrapped("%s", std::string(what).c_str());
         ImGui::PopStyleColor();
         if (!t->thrown_stack.empty()) {
             ImGui::TextColored(to_vec4(color_text_dim), "thrown at (innermost first):");

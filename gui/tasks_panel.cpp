@@ -95,7 +95,8 @@ void draw_tasks_panel(session& s, ui_state& ui) {
 
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(ids.size()));
-    if (ui.scroll_to_selected && selected_row >= 0) clipper.ForceDisplayRangeByIndices(selected_row, selected_row + 1);
+    const bool reveal = ui.table_revealed != ui.selected_task;
+    if (reveal && selected_row >= 0) clipper.ForceDisplayRangeByIndices(selected_row, selected_row + 1);
     while (clipper.Step()) {
         for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
             std::uint32_t id = ids[static_cast<std::size_t>(row)];
@@ -106,11 +107,9 @@ void draw_tasks_panel(session& s, ui_state& ui) {
             char label[32];
             std::snprintf(label, sizeof label, "%u", id);
             bool selected = id == ui.selected_task;
-            if (ImGui::Selectable(label, selected, ImGuiSelectableFlags_SpanAllColumns)) ui.selected_task = id;
-            if (selected && ui.scroll_to_selected) {
-                ImGui::SetScrollHereY(0.5f);
-                ui.scroll_to_selected = false;
-            }
+            if (ImGui::Selectable(label, selected, ImGuiSelectableFlags_SpanAllColumns))
+                ui.selected_task = ui.table_revealed = id; // clicked here: already in view
+            if (selected && reveal) ImGui::SetScrollHereY(0.5f);
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(m.task_name(id).c_str());
             ImGui::TableNextColumn();
@@ -135,7 +134,7 @@ void draw_tasks_panel(session& s, ui_state& ui) {
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("steps run before the cursor / in the whole trace");
         }
     }
-    ui.scroll_to_selected = false;
+    if (reveal) ui.table_revealed = ui.selected_task;
     ImGui::EndTable();
 }
 

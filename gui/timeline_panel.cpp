@@ -6,6 +6,8 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
+#include <limits>
 #include <cmath>
 #include <cstdio>
 
@@ -15,8 +17,9 @@ namespace {
 
 constexpr float name_gutter = 190.0f;   // task names at the left of the lanes
 constexpr float ruler_height = 42.0f;  // time labels above, the cursor's flag below
-constexpr float lane_height = 24.0f;
-constexpr float min_mark_px = 2.0f;     // intervals narrower than this fold into one mark
+constexpr float min_lane_height = 22.0f; // lanes grow up to max_lane_height when few tasks leave room
+constexpr float max_lane_height = 30.0f;
+constexpr float min_mark_px = 2.0f;     // intervals narrower than this are binned (level of detail)
 
 // Maps timestamps to x for the lanes area.
 struct time_axis {
@@ -79,7 +82,85 @@ void draw_legend() {
     }
 }
 
-// Draws one task's intervals in [y0, y1], folding runs of narrow intervals into one mark.
+// Level of detail. Intervals at least min_mark_px wide are drawn as they are. Narrower ones are
+// binned into min_mark_px-wide buckets; each bucket takes the color of the state that covers most
+// of it, and neighbouring buckets of one color merge into one rectangle. Cost: O(visible intervals).
+class lane_painter {
+public:
+    lane_painter(ImDrawList* dl, float y0, float y1) : m_dl(dl), m_y0(y0), m_y1(y1), m_pad(std::floor((y1 - y0) * 0.18f)) {}
+
+    void wide(float xb, float xe, int cls) {
+        finish();
+        rect(xb, xe, cls, xe - xb >= 8 ? 2.0f : 0.0f); // rounded corners only where they show: they cost vertices
+    }
+    void narrow(float xb, float xe, int cls) {
+        int bucket = static_cast<int>(std::floor((xb + xe) * 0.5f / min_mark_px));
+        if (bucket != m_bucket) {
+            close_bucket();
+            m_bucket = bucket;
+        }
+        // Steps are what a debugger is about: running counts triple so short steps stay visible.
+        m_weight[static_cast<std::size_t>(cls)] += std::max(xe - xb, 0.001f) * (cls == running_class ? 3.0f : 1.0f);
+    }
+    void finish() {
+        close_bucket();
+        close_run();
+    }
+
+    static constexpr int running_class = 1;
+    static int class_of(inspector::task_state s, traces::wait_reason r) {
+        if (s == inspector::task_state::ready) return 0;
+        if (s == inspector::task_state::running) return running_class;
+        return 2 + std::min(static_cast<int>(r), class_count - 3);
+    }
+
+private:
+    static constexpr int class_count = 2 + 16;
+    static rgb color_of(int cls) {
+        if (cls == 0) return color_ready;
+        if (cls == running_class) return color_running;
+        return wait_color(static_cast<traces::wait_reason>(cls - 2));
+    }
+    void rect(float xb, float xe, int cls, float rounding) {
+        bool running = cls == running_class; // running bars are full height, the others inset
+        m_dl->AddRectFilled(ImVec2(xb, running ? m_y0 : m_y0 + m_pad), ImVec2(xe, running ? m_y1 : m_y1 - m_pad),
+                            to_u32(color_of(cls)), rounding);
+    }
+    void close_bucket() {
+        if (m_bucket == no_bucket) return;
+        int best = 0;
+        for (int c = 1; c < class_count; ++c)
+            if (m_weight[static_cast<std::size_t>(c)] > m_weight[static_cast<std::size_t>(best)]) best = c;
+        float xb = static_cast<float>(m_bucket) * min_mark_px, xe = xb + min_mark_px;
+        if (m_run && m_run_class == best && xb <= m_run_x1 + 0.5f) {
+            m_run_x1 = xe;
+        } else {
+            close_run();
+            m_run = true;
+            m_run_class = best;
+            m_run_x0 = xb;
+            m_run_x1 = xe;
+        }
+        m_weight.fill(0);
+        m_bucket = no_bucket;
+    }
+    void close_run() {
+        if (!m_run) return;
+        rect(m_run_x0, m_run_x1, m_run_class, 0.0f);
+        m_run = false;
+    }
+
+    static constexpr int no_bucket = std::numeric_limits<int>::min();
+    ImDrawList* m_dl;
+    float m_y0, m_y1, m_pad;
+    int m_bucket = no_bucket;
+    std::array<float, class_count> m_weight{};
+    bool m_run = false;
+    int m_run_class = 0;
+    float m_run_x0 = 0, m_run_x1 = 0;
+};
+
+// Draws one task's intervals in [y0, y1] (done draws nothing) and its exit marker.
 void draw_lane(ImDrawList* dl, const inspector::history& h, const inspector::task_history& th, const time_axis& ax,
                float y0, float y1) {
     const auto& iv = th.intervals;
@@ -88,25 +169,7 @@ void draw_lane(ImDrawList* dl, const inspector::history& h, const inspector::tas
     auto first = std::partition_point(iv.begin(), iv.end(), [&](const inspector::state_interval& s) {
         return s.end_ts != inspector::state_interval::open_end && static_cast<double>(s.end_ts) < ax.begin;
     });
-    const float pad = std::floor((y1 - y0) * 0.18f);
-
-    // A fold of narrow intervals: drawn in the color that covers most of its time.
-    float fold_x0 = 0, fold_x1 = 0, fold_best_w = -1;
-    int fold_count = 0;
-    rgb fold_color{};
-    bool fold_running = false;
-    auto flush = [&] {
-        if (fold_count == 0) return;
-        float x1 = std::max(fold_x1, fold_x0 + min_mark_px);
-        float top = fold_running ? y0 : y0 + pad, bottom = fold_running ? y1 : y1 - pad;
-        dl->AddRectFilled(ImVec2(fold_x0, top), ImVec2(x1, bottom), to_u32(fold_color));
-        if (fold_count > 1) // several intervals folded: a light cap marks it
-            dl->AddLine(ImVec2(fold_x0, top), ImVec2(x1, top), IM_COL32(255, 255, 255, 150), 1.0f);
-        fold_count = 0;
-        fold_best_w = -1;
-        fold_running = false;
-    };
-
+    lane_painter paint(dl, y0, y1);
     for (auto it = first; it != iv.end(); ++it) {
         const inspector::state_interval& s = *it;
         if (static_cast<double>(s.begin_ts) > view_end) break;
@@ -115,33 +178,18 @@ void draw_lane(ImDrawList* dl, const inspector::history& h, const inspector::tas
         float xb = std::max(ax.x(static_cast<double>(s.begin_ts)), ax.x0 - 2);
         float xe = std::min(ax.x(static_cast<double>(end)), ax.x1 + 2);
         if (xe < ax.x0 || xb > ax.x1) continue;
-        rgb c = state_color(s.state, s.reason);
-        bool running = s.state == inspector::task_state::running;
-        if (xe - xb < min_mark_px) {
-            if (fold_count > 0 && xb > fold_x1 + 1.0f) flush();
-            if (fold_count == 0) fold_x0 = xb;
-            fold_x1 = std::max(fold_x1, xe);
-            if (fold_count == 0) fold_x1 = xe;
-            if (xe - xb > fold_best_w || (running && !fold_running)) {
-                fold_best_w = xe - xb;
-                fold_color = c;
-            }
-            fold_running = fold_running || running;
-            ++fold_count;
-            continue;
-        }
-        flush();
-        float top = running ? y0 : y0 + pad, bottom = running ? y1 : y1 - pad;
-        dl->AddRectFilled(ImVec2(xb, top), ImVec2(xe, bottom), to_u32(c), 2.0f);
+        int cls = lane_painter::class_of(s.state, s.reason);
+        if (xe - xb >= min_mark_px) paint.wide(xb, xe, cls);
+        else paint.narrow(xb, xe, cls);
     }
-    flush();
+    paint.finish();
 
-    // Exit marker: a tick at the end; a red block for a failed task.
+    // Exit marker: a tick at the end; a thick red one for a failed task.
     if (th.ended) {
         float x = ax.x(static_cast<double>(th.end_ts));
         if (x >= ax.x0 && x <= ax.x1) {
-            rgb c = th.status == traces::exit_status::failed ? color_failed : color_done;
-            dl->AddLine(ImVec2(x, y0 + 2), ImVec2(x, y1 - 2), to_u32(c), th.status == traces::exit_status::failed ? 3.0f : 1.5f);
+            bool failed = th.status == traces::exit_status::failed;
+            dl->AddLine(ImVec2(x, y0 + 2), ImVec2(x, y1 - 2), to_u32(failed ? color_failed : color_done), failed ? 3.0f : 1.5f);
         }
     }
 }
@@ -209,6 +257,12 @@ void draw_timeline_panel(session& s, ui_state& ui) {
         if (now_ts < ui.view_begin_ns || now_ts > ui.view_begin_ns + view_w) ui.view_begin_ns = now_ts - view_w / 3;
         ui.follow_cursor = false;
     }
+    // Keep some of the trace in view however far it was panned.
+    {
+        double view_w = (ax.x1 - ax.x0) * ui.ns_per_px;
+        ui.view_begin_ns = std::clamp(ui.view_begin_ns, static_cast<double>(h.first_ts()) - view_w * 0.9,
+                                      std::max(static_cast<double>(h.first_ts()), static_cast<double>(h.last_ts()) - view_w * 0.1));
+    }
     ax.begin = ui.view_begin_ns;
     ax.ns_per_px = ui.ns_per_px;
 
@@ -248,6 +302,11 @@ void draw_timeline_panel(session& s, ui_state& ui) {
             float fy = origin.y + ruler_height - ts.y - 12;
             dl->AddRectFilled(ImVec2(lx, fy), ImVec2(lx + ts.x + 8, fy + ts.y + 4), IM_COL32(70, 110, 190, 255), 2.0f);
             dl->AddText(ImVec2(lx + 4, fy + 2), IM_COL32(255, 255, 255, 255), label);
+        } else { // off view: an arrow at the edge it is beyond
+            bool left = cx < ax.x0;
+            float ex = left ? ax.x0 + 2 : ax.x1 - 2, ey = origin.y + ruler_height - 14;
+            float d = left ? 9.0f : -9.0f;
+            dl->AddTriangleFilled(ImVec2(ex, ey), ImVec2(ex + d, ey - 6), ImVec2(ex + d, ey + 6), IM_COL32(70, 110, 190, 255));
         }
         dl->PopClipRect();
         if (hovered && io.MouseWheel != 0) zoom_at(h, ui, ax, io.MousePos.x, io.MouseWheel);
@@ -263,6 +322,8 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     }
 
     // Lanes, in a child so that many tasks scroll vertically (the wheel stays zoom).
+    const float lane_height = std::clamp(std::floor(ImGui::GetContentRegionAvail().y / static_cast<float>(lanes.size())),
+                                         min_lane_height, max_lane_height);
     ImGui::BeginChild("lanes", ImVec2(full_w, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
     ImDrawList* ldl = ImGui::GetWindowDrawList();
     ImVec2 top = ImGui::GetCursorScreenPos();
@@ -336,10 +397,20 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     }
     if (ImGui::IsItemDeactivated() && io.MouseDragMaxDistanceSqr[0] < 9.0f) {
         if (const inspector::task_history* th = lane_at(io.MousePos.y)) {
-            ui.selected_task = th->id;
-            ui.scroll_to_selected = true;
+            ui.selected_task = ui.timeline_revealed = th->id; // clicked here: already in view
             if (io.MousePos.x >= ax.x0) m.seek_time(static_cast<std::uint64_t>(std::max(0.0, ax.ts(io.MousePos.x))));
         }
+    }
+    // Bring the selected task's lane into view when it was selected elsewhere.
+    if (ui.timeline_revealed != ui.selected_task) {
+        for (std::size_t i = 0; i < lanes.size(); ++i) {
+            if (lanes[i]->id != ui.selected_task) continue;
+            float y = lane_height * static_cast<float>(i);
+            float view_h = ImGui::GetWindowHeight();
+            if (y < ImGui::GetScrollY() || y + lane_height > ImGui::GetScrollY() + view_h)
+                ImGui::SetScrollY(std::max(0.0f, y - view_h * 0.4f));
+        }
+        ui.timeline_revealed = ui.selected_task;
     }
     ImGui::EndChild();
 }
