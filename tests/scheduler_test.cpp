@@ -224,6 +224,10 @@ TEST_CASE("tasks that wait on each other are reported stuck and their frames are
     CHECK(result.loop_close == 0);
 }
 
+namespace {
+task<void> store_middle(int& out, int x) { out = co_await nested::middle(x); }
+} // namespace
+
 TEST_CASE("with tracing off nothing is recorded and run() still works") {
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -231,9 +235,7 @@ TEST_CASE("with tracing off nothing is recorded and run() still works") {
     {
         coroscope::scheduler sched(&loop);
         CHECK_FALSE(sched.tracing());
-        auto h = sched.spawn([&]() -> task<void> {
-            value = co_await nested::middle(20);
-        }(), "main");
+        auto h = sched.spawn(store_middle(value, 20), "main");
         sched.run();
         CHECK(sched.steps() >= 2);
     }

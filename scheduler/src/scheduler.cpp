@@ -173,6 +173,8 @@ void scheduler::run_step(detail::task_record& task) {
             detail::frame_enter(task.root_promise());
         }
         next.resume();
+        // The trampoline: nested calls and returns hand the next frame back here.
+        while (task.transfer) std::exchange(task.transfer, {}).resume();
     }
     detail::current.task = nullptr;
     if (m_sink) [[unlikely]]

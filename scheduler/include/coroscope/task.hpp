@@ -1,7 +1,9 @@
 #pragma once
 // task<T>: a lazy coroutine. Calling a task function creates its frame suspended; `co_await` runs it
-// as a nested frame of the awaiting task (symmetric transfer, so deep chains never grow the C++
-// stack), and gives its value or rethrows its exception. spawn() makes a task a microthread.
+// as a nested frame of the awaiting task, and gives its value or rethrows its exception. spawn() makes a task a microthread.
+//
+// A call or return between frames hands the next frame to the scheduler's step loop instead of
+// resuming it on the C++ stack, so a million synchronous completions in a row use constant stack.
 //
 // Every frame is named without annotations: the promise captures the coroutine function's name and
 // source location. `co_await child().named("friendly name")` overrides the name shown.
@@ -46,12 +48,11 @@ inline void frame_exit(promise_base& frame) {
 struct final_awaiter {
     bool await_ready() const noexcept { return false; }
     template <typename Promise>
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> self) noexcept {
+    void await_suspend(std::coroutine_handle<Promise> self) noexcept {
         promise_base& frame = self.promise();
         frame_exit(frame);
-        if (frame.m_continuation) return frame.m_continuation;
-        frame.m_task->finished = true; // the root frame ended: control returns to the scheduler
-        return std::noop_coroutine();
+        if (frame.m_continuation) frame.m_task->transfer = frame.m_continuation; // back to the caller
+        else frame.m_task->finished = true; // the root frame ended: the step ends
     }
     void await_resume() const noexcept {}
 };
@@ -129,13 +130,13 @@ public:
         struct awaiter {
             std::coroutine_handle<promise_type> child;
             bool await_ready() const noexcept { return false; }
-            std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+            void await_suspend(std::coroutine_handle<> parent) noexcept {
                 promise_type& frame = child.promise();
                 frame.m_continuation = parent;
                 frame.m_task = detail::current.task;
                 assert(frame.m_task && "a task can only be awaited from inside a running task");
                 detail::frame_enter(frame);
-                return child;
+                frame.m_task->transfer = child; // the step loop runs the child next
             }
             T await_resume() { return child.promise().take(); }
         };

@@ -34,6 +34,10 @@ struct task_record {
     std::uint32_t target = 0;                               // what it waits on (task, resource, object id)
     std::uint64_t deadline_ns = 0;                          // for sleeps: when it is due
     std::coroutine_handle<> resume_point;                   // the innermost frame to resume next
+    // A frame to run next within the current step: a child being called, or the caller of a
+    // child that returned. The scheduler's step loop resumes it (a trampoline), so chains of
+    // nested calls never grow the C++ stack, with or without tail calls (e.g. under ASan).
+    std::coroutine_handle<> transfer;
     bool started = false;
     bool finished = false;      // the root frame reached its final suspend point
     bool requeue = false;       // the awaitable asked to be put back in the run queue (yield)
