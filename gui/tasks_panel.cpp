@@ -55,6 +55,13 @@ void draw_state_counts(const inspector::snapshot& snap, std::size_t total) {
         ImGui::TextColored(to_vec4(colors[i]), "%zu %s", counts[i],
                            std::string(inspector::to_string(static_cast<inspector::task_state>(i))).c_str());
     }
+    std::size_t failed = 0;
+    for (const auto& t : snap.tasks())
+        failed += t.known && t.state == inspector::task_state::done && t.status == traces::exit_status::failed;
+    if (failed) {
+        ImGui::SameLine();
+        ImGui::TextColored(to_vec4(color_failed), "(%zu failed)", failed);
+    }
     std::size_t unborn = total - (counts[0] + counts[1] + counts[2] + counts[3]);
     if (unborn) {
         ImGui::SameLine(0, 14);
