@@ -8,7 +8,7 @@
 
 using namespace coroscope;
 using inspector::task_state;
-using traces::event;
+
 using traces::event_kind;
 using traces::wait_reason;
 
@@ -26,7 +26,7 @@ struct builder {
         return static_cast<std::uint32_t>(t.strings.size() - 1);
     }
     void add(event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0, std::uint64_t b = 0) {
-        event e;
+        traces::event e;
         e.ts_ns = ts += 10;
         e.step = step;
         e.tick = tick;

@@ -63,7 +63,7 @@ int run_main(task<T> main_task, std::string name) {
         std::unique_ptr<traces::file_writer> recorder;
         scheduler sched(&loop);
         if (const char* path = std::getenv("COROSCOPE_TRACE"); path && *path) {
-            recorder = std::make_unique<traces::file_writer>(path, traces::encoding::jsonl);
+            recorder = std::make_unique<traces::file_writer>(path, traces::encoding_for_path(path));
             if (!recorder->ok()) {
                 std::fprintf(stderr, "coroscope: COROSCOPE_TRACE: %s\n", recorder->error().c_str());
                 recorder.reset();
