@@ -306,6 +306,8 @@ void scheduler::poll_io() {
 void scheduler::record_to(traces::event_sink& sink, traces::header header) {
     m_sink = &sink;
     m_recording_ended = false;
+    // Timestamps count from the trace's start (nothing is pending yet: this comes before spawning).
+    if (m_tasks.empty() && m_sleepers.empty()) m_origin_ns = uv_hrtime();
     m_sink->on_header(header);
     m_step_ts = now_ns();
     emit(event_kind::trace_start, 0, 0, header.pid);
