@@ -106,9 +106,11 @@ std::string dump_text(const model& m) {
         out += "  parent " + std::to_string(th ? th->parent : 0) + "  steps " + std::to_string(t.steps) + "\n";
         const auto& stack = t.state == task_state::done ? t.thrown_stack : t.stack;
         if (t.state == task_state::done && !stack.empty()) out += "    thrown at:\n";
+        // Innermost last, numbered like a debugger's backtrace: #0 is the innermost frame.
         for (std::size_t i = 0; i < stack.size(); ++i) {
-            out += "    #" + std::to_string(i) + " " + std::string(short_function_name(m.text(stack[i].function))) +
-                   "  " + std::string(m.text(stack[i].location)) + "\n";
+            out += "    #" + std::to_string(stack.size() - 1 - i) + " " +
+                   std::string(short_function_name(m.text(stack[i].function))) + "  " +
+                   std::string(m.text(stack[i].location)) + "\n";
         }
     }
     return out;
