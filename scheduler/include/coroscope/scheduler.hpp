@@ -75,6 +75,17 @@ public:
         if (m_sink) [[unlikely]]
             emit_slow(kind, task, code, a, b);
     }
+    // Records an event from a libuv callback, stamped with the current time (inside a step it keeps
+    // the step's timestamp, like emit()). No-op when not recording.
+    void emit_now(traces::event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0,
+                  std::uint64_t b = 0) {
+        if (m_sink) [[unlikely]] {
+            if (!m_in_step) m_step_ts = now_ns();
+            emit_slow(kind, task, code, a, b);
+        }
+    }
+    // Counts one libuv callback in the current poll (reported by poll_end). Call it from IO callbacks.
+    void note_callback() { ++m_callbacks; }
     // Interns a string for the trace, returning its id (0 when not recording).
     std::uint32_t intern(std::string_view text);
     std::uint32_t intern_location(const char* file, std::uint32_t line);
