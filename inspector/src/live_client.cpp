@@ -1,0 +1,644 @@
+#include <coroscope/inspector/live_client.hpp>
+#include <coroscope/traces/wire.hpp>
+
+#include <uv.h>
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace coroscope::inspector {
+
+namespace wire = traces::wire;
+using nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+// --- addresses -----------------------------------------------------------------------------------
+
+std::optional<live_address> parse_live_address(std::string_view text, std::string& error) {
+    live_address out;
+    out.text = std::string(text);
+    auto bad = [&](const std::string& why) -> std::optional<live_address> {
+        error = "bad address '" + std::string(text) + "': " + why;
+        return std::nullopt;
+    };
+    if (text.rfind("unix:", 0) == 0) {
+        out.unix_socket = true;
+        out.path = std::string(text.substr(5));
+        if (out.path.empty()) return bad("unix: needs a socket path");
+        return out;
+    }
+    std::string_view host, port;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            return bad("expected [IPV6]:PORT");
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) return bad("expected HOST:PORT or unix:PATH");
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos) return bad("put an IPv6 address in brackets: [::1]:PORT");
+    }
+    if (host.empty()) return bad("no host before the port");
+    if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+        }))
+        return bad("port must be a number 1..65535");
+    unsigned long value = std::strtoul(std::string(port).c_str(), nullptr, 10);
+    if (value == 0 || value > 65535) return bad("port must be a number 1..65535");
+    out.host = std::string(host);
+    out.port = static_cast<std::uint16_t>(value);
+    return out;
+}
+
+std::string_view to_string(live_client::state s) {
+    switch (s) {
+    case live_client::state::connecting: return "connecting";
+    case live_client::state::connected: return "connected";
+    case live_client::state::failed: return "failed";
+    case live_client::state::closed: return "closed";
+    }
+    return "?";
+}
+
+// --- the client thread ---------------------------------------------------------------------------
+
+namespace {
+
+// "connection refused", "no such file or directory", ...: libuv's message, lower-cased.
+std::string describe_uv_error(int status) {
+    std::string text = uv_strerror(status);
+    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    return text;
+}
+
+// Collects what the decoder delivers on the client thread; moved into the shared inbox after each
+// chunk, under one lock.
+struct staging_sink final : traces::event_sink {
+    std::optional<traces::header> header;
+    std::vector<std::pair<std::size_t, std::string>> strings; // (events before it, text) per id
+    std::vector<std::uint32_t> string_ids;
+    std::vector<traces::event> events;
+
+    void on_header(const traces::header& h) override { header = h; }
+    void on_string(std::uint32_t id, std::string_view text) override {
+        strings.emplace_back(events.size(), std::string(text));
+        string_ids.push_back(id);
+    }
+    void on_event(const traces::event& e) override { events.push_back(e); }
+};
+
+struct write_request {
+    uv_write_t req;
+    std::string data;
+};
+
+} // namespace
+
+struct live_client::impl {
+    // ---- shared with other threads, under `mu` ----
+    mutable std::mutex mu;
+    std::condition_variable cv;
+    state st = state::connecting;
+    std::string failure;
+    std::optional<int> exit_code;
+    json welcome;
+    std::uint64_t bytes = 0;
+    std::uint64_t events = 0;
+    traces::read_report report;
+    std::optional<traces::header> inbox_header;
+    bool header_delivered = false;
+    struct inbox_string {
+        std::size_t before_event;
+        std::uint32_t id;
+        std::string text;
+    };
+    std::vector<inbox_string> inbox_strings;
+    std::vector<traces::event> inbox_events;
+    std::deque<message> messages;
+    std::string outgoing; // command frames not yet handed to libuv
+    std::uint64_t next_id = 1;
+    bool stopping = false;
+
+    // ---- client thread only (and the constructor/destructor, before/after the thread) ----
+    options opts;
+    live_address addr;
+    uv_loop_t loop{};
+    uv_async_t wake{};
+    uv_timer_t timer{};
+    union {
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } stream{};
+    bool stream_open = false;    // the stream handle is initialised and not closing
+    bool stream_closing = false; // uv_close was called; stream_closed() will run
+    bool welcomed = false;
+    bool finished = false;       // failed or closed: the connection is over
+    uv_connect_t connect_req{};
+    uv_getaddrinfo_t resolve_req{};
+    bool resolving = false;
+    addrinfo* resolved = nullptr;
+    addrinfo* next_candidate = nullptr;
+    int last_connect_error = 0;
+    wire::frame_reader frames;
+    staging_sink staging;
+    std::unique_ptr<traces::decoder> decoder;
+    std::thread thread;
+    bool loop_ok = false;
+
+    uv_stream_t* stream_handle() { return reinterpret_cast<uv_stream_t*>(&stream); }
+    uv_handle_t* stream_as_handle() { return reinterpret_cast<uv_handle_t*>(&stream); }
+
+    void notify_locked() { cv.notify_all(); }
+
+    // Ends the connection (or the attempt). `reason` is "" after a clean end.
+    void finish(std::string reason) {
+        if (finished) return;
+        finished = true;
+        uv_timer_stop(&timer);
+        if (decoder) {
+            decoder->finish();
+            publish_decoded();
+        }
+        close_stream();
+        std::lock_guard lock(mu);
+        if (!welcomed) {
+            st = state::failed;
+            failure = reason.empty() ? "handshake: the connection closed before the welcome" : std::move(reason);
+        } else {
+            st = state::closed;
+            failure = std::move(reason);
+        }
+        notify_locked();
+    }
+
+    void close_stream() {
+        if (!stream_open || stream_closing) return;
+        stream_closing = true;
+        uv_close(stream_as_handle(), [](uv_handle_t* h) {
+            auto* self = static_cast<impl*>(h->data);
+            self->stream_open = false;
+            self->stream_closing = false;
+            self->stream_closed();
+        });
+    }
+
+    // After a failed connect the handle is closed; then the next resolved address is tried.
+    void stream_closed() {
+        if (finished || stopping_now()) return;
+        connect_next();
+    }
+
+    bool stopping_now() {
+        std::lock_guard lock(mu);
+        return stopping;
+    }
+
+    void fail(std::string reason) { finish(std::move(reason)); }
+
+    // ---- connecting ----
+
+    void start() {
+        timer.data = this;
+        uv_timer_start(
+            &timer,
+            [](uv_timer_t* t) {
+                auto* self = static_cast<impl*>(t->data);
+                self->fail(self->welcomed_pending_text());
+            },
+            static_cast<std::uint64_t>(std::max<std::int64_t>(opts.handshake_timeout.count(), 1)), 0);
+        if (addr.unix_socket) {
+            uv_pipe_init(&loop, &stream.pipe, 0);
+            stream.pipe.data = this;
+            stream_open = true;
+            connect_req.data = this;
+            uv_pipe_connect(&connect_req, &stream.pipe, addr.path.c_str(), on_connect);
+            return;
+        }
+        sockaddr_storage sa{};
+        if (uv_ip4_addr(addr.host.c_str(), addr.port, reinterpret_cast<sockaddr_in*>(&sa)) == 0 ||
+            uv_ip6_addr(addr.host.c_str(), addr.port, reinterpret_cast<sockaddr_in6*>(&sa)) == 0) {
+            connect_tcp(reinterpret_cast<const sockaddr*>(&sa));
+            return;
+        }
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        resolve_req.data = this;
+        resolving = true;
+        std::string port = std::to_string(addr.port);
+        int rc = uv_getaddrinfo(&loop, &resolve_req, on_resolved, addr.host.c_str(), port.c_str(), &hints);
+        if (rc != 0) {
+            resolving = false;
+            fail("cannot resolve " + addr.host + ": " + describe_uv_error(rc));
+        }
+    }
+
+    std::string welcomed_pending_text() const {
+        auto ms = opts.handshake_timeout.count();
+        std::string span = ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+        return last_connect_error == 0 && stream_open && connected_socket ? "handshake: no welcome within " + span
+                                                                           : "connect: timed out after " + span;
+    }
+    bool connected_socket = false;
+
+    static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
+        auto* self = static_cast<impl*>(req->data);
+        self->resolving = false;
+        if (status != 0 || self->finished || self->stopping_now()) {
+            if (res) uv_freeaddrinfo(res);
+            if (status == UV_ECANCELED || self->finished) return;
+            self->fail("cannot resolve " + self->addr.host + ": " + describe_uv_error(status));
+            return;
+        }
+        self->resolved = res;
+        self->next_candidate = res;
+        self->connect_next();
+    }
+
+    void connect_next() {
+        if (!resolved) { // a numeric or unix address has one candidate only
+            fail(describe_uv_error(last_connect_error));
+            return;
+        }
+        while (next_candidate && next_candidate->ai_family != AF_INET && next_candidate->ai_family != AF_INET6)
+            next_candidate = next_candidate->ai_next;
+        if (!next_candidate) {
+            fail(describe_uv_error(last_connect_error ? last_connect_error : UV_EADDRNOTAVAIL));
+            return;
+        }
+        const sockaddr* sa = next_candidate->ai_addr;
+        next_candidate = next_candidate->ai_next;
+        connect_tcp(sa);
+    }
+
+    void connect_tcp(const sockaddr* sa) {
+        uv_tcp_init(&loop, &stream.tcp);
+        stream.tcp.data = this;
+        stream_open = true;
+        connect_req.data = this;
+        int rc = uv_tcp_connect(&connect_req, &stream.tcp, sa, on_connect);
+        if (rc != 0) {
+            last_connect_error = rc;
+            close_stream(); // stream_closed() tries the next candidate or fails
+        }
+    }
+
+    static void on_connect(uv_connect_t* req, int status) {
+        auto* self = static_cast<impl*>(req->data);
+        if (status == UV_ECANCELED || self->finished) return;
+        if (status < 0) {
+            self->last_connect_error = status;
+            if (self->resolved && self->next_candidate) self->close_stream(); // then the next address
+            else self->fail(describe_uv_error(status));
+            return;
+        }
+        self->connected_socket = true;
+        uv_read_start(
+            self->stream_handle(),
+            [](uv_handle_t*, std::size_t suggested, uv_buf_t* buf) {
+                buf->base = new char[suggested];
+                buf->len = suggested;
+            },
+            on_read);
+        json hello = {{"magic", wire::hello_magic}, {"version", self->opts.version}, {"token", self->opts.token}};
+        std::string frame;
+        wire::append_frame(frame, wire::frame_type::hello, hello.dump());
+        self->write(std::move(frame));
+    }
+
+    void write(std::string bytes) {
+        if (!stream_open || stream_closing || bytes.empty()) return;
+        auto* w = new write_request;
+        w->data = std::move(bytes);
+        w->req.data = this;
+        uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+        int rc = uv_write(&w->req, stream_handle(), &buf, 1, [](uv_write_t* req, int status) {
+            auto* w = reinterpret_cast<write_request*>(req);
+            auto* self = static_cast<impl*>(req->data);
+            delete w;
+            if (status < 0 && status != UV_ECANCELED && !self->finished)
+                self->fail("write failed: " + describe_uv_error(status));
+        });
+        if (rc != 0) {
+            delete w;
+            fail("write failed: " + describe_uv_error(rc));
+        }
+    }
+
+    // ---- reading ----
+
+    static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+        auto* self = static_cast<impl*>(s->data);
+        std::unique_ptr<char[]> owned(buf->base);
+        if (self->finished) return;
+        if (nread > 0) {
+            {
+                std::lock_guard lock(self->mu);
+                self->bytes += static_cast<std::uint64_t>(nread);
+                self->notify_locked();
+            }
+            self->frames.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+            wire::frame_reader::frame f;
+            while (!self->finished && self->frames.next(f)) self->handle_frame(f);
+            if (!self->finished && !self->frames.error().empty()) self->fail("protocol: " + self->frames.error());
+            return;
+        }
+        if (nread == UV_EOF) {
+            bool exited;
+            {
+                std::lock_guard lock(self->mu);
+                exited = self->exit_code.has_value();
+            }
+            self->finish(exited || !self->welcomed ? "" : "the program closed the connection");
+            return;
+        }
+        if (nread < 0) self->fail("connection lost: " + describe_uv_error(static_cast<int>(nread)));
+    }
+
+    static json parse_json(const std::string& payload) {
+        json j = json::parse(payload, nullptr, false);
+        return j.is_discarded() ? json() : j;
+    }
+
+    void handle_frame(const wire::frame_reader::frame& f) {
+        switch (f.type) {
+        case wire::frame_type::welcome: {
+            if (welcomed) return;
+            json j = parse_json(f.payload);
+            if (!j.is_object()) return fail("handshake: the welcome is not a JSON object");
+            std::string version = j.value("version", std::string());
+            if (version.substr(0, version.find('.')) != std::to_string(wire::protocol_major))
+                return fail("handshake: the program speaks live protocol " + (version.empty() ? "?" : version) +
+                            ", this inspector " + std::to_string(wire::protocol_major) + "." +
+                            std::to_string(wire::protocol_minor));
+            welcomed = true;
+            uv_timer_stop(&timer);
+            std::string pending;
+            {
+                std::lock_guard lock(mu);
+                welcome = std::move(j);
+                st = state::connected;
+                pending.swap(outgoing);
+                notify_locked();
+            }
+            write(std::move(pending));
+            return;
+        }
+        case wire::frame_type::error: {
+            json j = parse_json(f.payload);
+            std::string text = j.is_object() && j.contains("error") && j["error"].is_string()
+                                   ? j["error"].get<std::string>()
+                                   : f.payload;
+            return fail(welcomed ? "the program reported: " + text : "handshake: " + text);
+        }
+        case wire::frame_type::events: {
+            if (!opts.collect_events) return;
+            if (!decoder) decoder = std::make_unique<traces::decoder>(staging);
+            decoder->feed(f.payload);
+            publish_decoded();
+            return;
+        }
+        case wire::frame_type::reply:
+        case wire::frame_type::notice: {
+            json j = parse_json(f.payload);
+            if (!j.is_object()) return; // not ours to judge: skip what cannot be read
+            std::lock_guard lock(mu);
+            if (f.type == wire::frame_type::notice && j.contains("exited") && j["exited"].is_number_integer())
+                exit_code = j["exited"].get<int>();
+            messages.push_back(message{f.type == wire::frame_type::reply, std::move(j)});
+            notify_locked();
+            return;
+        }
+        default:
+            return; // hello/command from a program, or a type of a newer minor: ignored
+        }
+    }
+
+    void publish_decoded() {
+        std::lock_guard lock(mu);
+        if (staging.header) inbox_header = std::move(staging.header);
+        staging.header.reset();
+        std::size_t base = inbox_events.size();
+        for (std::size_t i = 0; i < staging.strings.size(); ++i)
+            inbox_strings.push_back(
+                inbox_string{base + staging.strings[i].first, staging.string_ids[i], std::move(staging.strings[i].second)});
+        inbox_events.insert(inbox_events.end(), staging.events.begin(), staging.events.end());
+        events += staging.events.size();
+        staging.strings.clear();
+        staging.string_ids.clear();
+        staging.events.clear();
+        if (decoder) report = decoder->report();
+        notify_locked();
+    }
+
+    // ---- commands and shutdown (the async handle) ----
+
+    static void on_wake(uv_async_t* a) {
+        auto* self = static_cast<impl*>(a->data);
+        bool stop;
+        std::string pending;
+        {
+            std::lock_guard lock(self->mu);
+            stop = self->stopping;
+            if (!stop && self->welcomed && !self->finished) pending.swap(self->outgoing);
+        }
+        if (stop) return self->shutdown();
+        self->write(std::move(pending));
+    }
+
+    void shutdown() {
+        if (resolving) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_req));
+        if (!finished) finish("closed by the inspector");
+        close_stream();
+        if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&timer))) uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
+        if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&wake))) uv_close(reinterpret_cast<uv_handle_t*>(&wake), nullptr);
+    }
+
+    void run() {
+        start();
+        uv_run(&loop, UV_RUN_DEFAULT);
+        if (resolved) uv_freeaddrinfo(resolved);
+        resolved = nullptr;
+    }
+};
+
+// --- the public side -----------------------------------------------------------------------------
+
+live_client::live_client(std::string address, options opts) : m_address(std::move(address)), m_impl(new impl) {
+    auto& s = *m_impl;
+    s.opts = std::move(opts);
+    std::string error;
+    auto parsed = parse_live_address(m_address, error);
+    if (!parsed) {
+        s.st = state::failed;
+        s.failure = error;
+        return;
+    }
+    s.addr = *parsed;
+    if (int rc = uv_loop_init(&s.loop); rc != 0) {
+        s.st = state::failed;
+        s.failure = "cannot create an event loop: " + describe_uv_error(rc);
+        return;
+    }
+    s.loop_ok = true;
+    uv_async_init(&s.loop, &s.wake, impl::on_wake);
+    s.wake.data = &s;
+    uv_timer_init(&s.loop, &s.timer);
+    s.thread = std::thread([&s] { s.run(); });
+}
+
+live_client::~live_client() {
+    auto& s = *m_impl;
+    if (!s.loop_ok) return;
+    {
+        std::lock_guard lock(s.mu);
+        s.stopping = true;
+    }
+    uv_async_send(&s.wake);
+    s.thread.join();
+    int rc = uv_loop_close(&s.loop);
+    (void)rc; // 0 unless a handle leaked; tests check through the sanitizer/leak builds
+}
+
+live_client::state live_client::current_state() const {
+    std::lock_guard lock(m_impl->mu);
+    return m_impl->st;
+}
+
+std::string live_client::failure() const {
+    std::lock_guard lock(m_impl->mu);
+    return m_impl->failure;
+}
+
+std::optional<int> live_client::exit_code() const {
+    std::lock_guard lock(m_impl->mu);
+    return m_impl->exit_code;
+}
+
+nlohmann::json live_client::welcome() const {
+    std::lock_guard lock(m_impl->mu);
+    return m_impl->welcome;
+}
+
+std::uint64_t live_client::bytes_received() const {
+    std::lock_guard lock(m_impl->mu);
+    return m_impl->bytes;
+}
+
+std::uint64_t live_client::events_received() const {
+    std::lock_guard lock(m_impl->mu);
+    return m_impl->events;
+}
+
+traces::read_report live_client::stream_report() const {
+    std::lock_guard lock(m_impl->mu);
+    return m_impl->report;
+}
+
+std::uint64_t live_client::drain(traces::event_sink& sink) {
+    std::optional<traces::header> header;
+    std::vector<impl::inbox_string> strings;
+    std::vector<traces::event> events;
+    {
+        std::lock_guard lock(m_impl->mu);
+        if (!m_impl->header_delivered && m_impl->inbox_header) {
+            header = std::move(m_impl->inbox_header);
+            m_impl->header_delivered = true;
+        }
+        strings.swap(m_impl->inbox_strings);
+        events.swap(m_impl->inbox_events);
+    }
+    if (header) sink.on_header(*header);
+    std::size_t next_string = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        while (next_string < strings.size() && strings[next_string].before_event <= i) {
+            sink.on_string(strings[next_string].id, strings[next_string].text);
+            ++next_string;
+        }
+        sink.on_event(events[i]);
+    }
+    for (; next_string < strings.size(); ++next_string) sink.on_string(strings[next_string].id, strings[next_string].text);
+    return events.size();
+}
+
+std::uint64_t live_client::send_command(nlohmann::json command) {
+    auto& s = *m_impl;
+    std::uint64_t id;
+    bool wake;
+    {
+        std::lock_guard lock(s.mu);
+        id = s.next_id++;
+        if (!command.is_object()) command = json{{"cmd", command}};
+        command["id"] = id;
+        wire::append_frame(s.outgoing, wire::frame_type::command, command.dump());
+        wake = s.loop_ok && !s.stopping;
+    }
+    if (wake) uv_async_send(&s.wake);
+    return id;
+}
+
+std::vector<live_client::message> live_client::poll_messages() {
+    std::lock_guard lock(m_impl->mu);
+    std::vector<message> out(std::make_move_iterator(m_impl->messages.begin()),
+                             std::make_move_iterator(m_impl->messages.end()));
+    m_impl->messages.clear();
+    return out;
+}
+
+nlohmann::json live_client::wait_reply(std::uint64_t id, std::chrono::milliseconds timeout) {
+    auto& s = *m_impl;
+    auto deadline = clock_type::now() + timeout;
+    std::unique_lock lock(s.mu);
+    for (;;) {
+        for (auto it = s.messages.begin(); it != s.messages.end(); ++it) {
+            if (it->is_reply && it->body.value("id", std::uint64_t{0}) == id) {
+                json reply = std::move(it->body);
+                s.messages.erase(it);
+                return reply;
+            }
+        }
+        if (s.st == state::failed) return json{{"ok", false}, {"error", s.failure}};
+        if (s.st == state::closed) {
+            std::string why = s.exit_code ? "the program exited (code " + std::to_string(*s.exit_code) + ")"
+                                          : "the connection closed" + (s.failure.empty() ? "" : ": " + s.failure);
+            return json{{"ok", false}, {"error", why + " before replying"}};
+        }
+        if (s.cv.wait_until(lock, deadline) == std::cv_status::timeout && clock_type::now() >= deadline) {
+            auto ms = timeout.count();
+            std::string span = ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+            return json{{"ok", false}, {"error", "timeout: no reply within " + span}};
+        }
+    }
+}
+
+nlohmann::json live_client::command_and_wait(nlohmann::json command, std::chrono::milliseconds timeout) {
+    return wait_reply(send_command(std::move(command)), timeout);
+}
+
+bool live_client::wait_connected(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(m_impl->mu);
+    m_impl->cv.wait_for(lock, timeout, [&] { return m_impl->st != state::connecting; });
+    return m_impl->st == state::connected || (m_impl->st == state::closed && !m_impl->welcome.is_null());
+}
+
+void live_client::wait_activity(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(m_impl->mu);
+    m_impl->cv.wait_for(lock, timeout);
+}
+
+bool live_client::wait_finished(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(m_impl->mu);
+    return m_impl->cv.wait_for(lock, timeout,
+                               [&] { return m_impl->st == state::failed || m_impl->st == state::closed; });
+}
+
+} // namespace coroscope::inspector
