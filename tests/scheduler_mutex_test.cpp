@@ -35,6 +35,13 @@ task<void> lock_once(coroscope::mutex& m, std::vector<std::string>& log, std::st
     log.push_back(name);
 }
 
+task<void> lock_both(coroscope::mutex& first, coroscope::mutex& second) {
+    live_counter alive;
+    auto a = co_await first.lock();
+    co_await coroscope::yield();
+    auto b = co_await second.lock();
+}
+
 } // namespace
 
 TEST_CASE("mutex mutual exclusion") {
@@ -152,4 +159,18 @@ TEST_CASE("mutex guards moved around release exactly once; stuck lockers are fre
     CHECK(stuck.stuck);
     CHECK(live_counter::live == 0);
     CHECK(stuck.loop_close == 0);
+}
+
+TEST_CASE("mutex deadlock is reported stuck, and tearing it down frees frames, guards and mutexes in any order") {
+    auto result = run_recorded([&]() -> task<void> {
+        coroscope::mutex a, b; // live in main's frame, which may be destroyed before the lockers'
+        auto x = coroscope::spawn(lock_both(a, b), "x");
+        auto y = coroscope::spawn(lock_both(b, a), "y");
+        co_await x;
+        co_await y;
+    });
+    CHECK(result.stuck);
+    CHECK(result.live_tasks_after_run == 3);
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
 }
