@@ -283,6 +283,9 @@ void scheduler::on_timer(uv_timer_t* timer) {
         self->make_ready(*s.task, wait_reason::sleep, 0);
     }
     self->arm_timer();
+    // uv_run(UV_RUN_ONCE) runs due timers *before* it polls, then blocks until the next timer or IO.
+    // A task made ready here must run now: stopping the loop makes that poll non-blocking.
+    if (!self->m_ready.empty()) uv_stop(self->m_loop);
 }
 
 void scheduler::poll_io() {
