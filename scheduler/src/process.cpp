@@ -41,6 +41,9 @@ struct process_io {
         self->exited = true;
         self->exit_status = exit_status;
         self->term_signal = term_signal;
+        if (self->waiters.empty()) // nobody waits yet: record the exit anyway
+            self->sched->emit_now(traces::event_kind::io_ready, 0, static_cast<std::uint8_t>(io_direction::exit), self->id,
+                                  static_cast<std::uint64_t>(self->exit_code()));
         wake_all(*self);
     }
     static void wake_all(process_state& self) {
