@@ -118,3 +118,34 @@ TEST_CASE("cancellation during a pipe read leaves the pipe usable") {
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);
 }
+
+namespace {
+
+task<void> stubborn_reader(pipe_stream& reader, int& throws) {
+    char buffer[8];
+    for (int i = 0; i < 3; ++i) {
+        try {
+            co_await reader.read_some(buffer);
+        } catch (const coroscope::cancelled&) {
+            ++throws; // caught: the next read must throw again at once, not wait for data
+        }
+    }
+}
+
+task<void> cancel_is_sticky(int& throws) {
+    auto pipe = coroscope::open_pipe();
+    auto reader = coroscope::spawn(stubborn_reader(pipe.reader, throws), "stubborn");
+    co_await coroscope::sleep_for(1ms);
+    reader.cancel();
+    co_await reader; // ends normally: it caught every cancellation
+}
+
+} // namespace
+
+TEST_CASE("after cancellation every later IO await throws at once") {
+    int throws = 0;
+    auto result = run_recorded([&] { return cancel_is_sticky(throws); });
+    CHECK(throws == 3);
+    CHECK_FALSE(result.stuck);
+    CHECK(result.loop_close == 0);
+}

@@ -546,3 +546,34 @@ TEST_CASE("closing a stream wakes its blocked reader with ECANCELED") {
     CHECK(code == UV_ECANCELED);
     CHECK(result.loop_close == 0);
 }
+
+namespace {
+
+task<void> read_with_timeout(std::string& outcome, std::string& later) {
+    live_counter alive;
+    tcp_listener listener(localhost, 0);
+    auto acceptor = coroscope::spawn(accept_one(listener), "acceptor");
+    tcp_stream client = co_await coroscope::tcp_connect(localhost, listener.port());
+    tcp_stream server = co_await acceptor;
+    char buffer[8];
+    try {
+        co_await coroscope::with_timeout(2ms, server.read_some(buffer));
+        outcome = "read something";
+    } catch (const coroscope::timeout_error&) {
+        outcome = "timed out";
+    }
+    co_await client.write("late");
+    std::size_t n = co_await coroscope::with_timeout(5s, server.read_some(buffer));
+    later.assign(buffer, n);
+}
+
+} // namespace
+
+TEST_CASE("with_timeout on a read: timeout_error, and the stream stays usable") {
+    std::string outcome, later;
+    auto result = run_recorded([&] { return read_with_timeout(outcome, later); });
+    CHECK(outcome == "timed out");
+    CHECK(later == "late");
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}

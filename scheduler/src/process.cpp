@@ -64,7 +64,7 @@ using detail::as_process;
 
 bool exit_awaiter::await_ready() const noexcept {
     detail::process_state* self = as_process(m_process);
-    return !self || self->exited || self->closing;
+    return detail::cancel_pending() || !self || self->exited || self->closing;
 }
 
 void exit_awaiter::await_suspend(std::coroutine_handle<> waiting) {
@@ -100,6 +100,8 @@ process process::spawn(std::string file, std::vector<std::string> args, process_
     detail::ignore_sigpipe();
 
     process child;
+    auto* state = new detail::process_state(*sched); // first, so its id comes before its pipes'
+    child.m_state = detail::io_ref(state);
     bool piped[3] = {options.pipe_stdin, options.pipe_stdout, options.pipe_stderr};
     pipe_stream* ends[3] = {&child.m_stdin, &child.m_stdout, &child.m_stderr};
     uv_stdio_container_t stdio[3];
@@ -136,8 +138,6 @@ process process::spawn(std::string file, std::vector<std::string> args, process_
     spawn_options.stdio_count = 3;
     spawn_options.stdio = stdio;
 
-    auto* state = new detail::process_state(*sched);
-    child.m_state = detail::io_ref(state);
     int rc = uv_spawn(sched->loop(), &state->proc, &spawn_options);
     state->handle_initialized(); // uv_spawn initializes the handle even when it fails
     if (rc != 0) throw_io_error(rc, "spawn", file); // child's destructor closes the handle and pipes

@@ -166,6 +166,7 @@ std::string peer_of(const detail::io_ref& ref) { return ref ? ref.get()->label :
 // --- read ---------------------------------------------------------------------------------------
 
 bool read_awaiter::await_ready() {
+    if (detail::cancel_pending()) return true;
     detail::stream_state* self = as_stream(m_stream);
     if (!self || self->closing) {
         m_result = UV_EBADF;
@@ -212,6 +213,7 @@ void read_awaiter::detach() noexcept {
 // --- write --------------------------------------------------------------------------------------
 
 bool write_awaiter::await_ready() {
+    if (detail::cancel_pending()) return true;
     detail::stream_state* self = as_stream(m_stream);
     if (!self || self->closing) {
         m_status = UV_EBADF;
@@ -264,6 +266,7 @@ void write_awaiter::detach() noexcept {
 // --- shutdown -----------------------------------------------------------------------------------
 
 bool shutdown_awaiter::await_ready() {
+    if (detail::cancel_pending()) return true;
     detail::stream_state* self = as_stream(m_stream);
     if (!self || self->closing) {
         m_status = UV_EBADF;
@@ -307,7 +310,9 @@ void shutdown_awaiter::detach() noexcept {
 
 // --- close --------------------------------------------------------------------------------------
 
-bool close_awaiter::await_ready() const noexcept { return !m_resource || m_resource.get()->closed; }
+bool close_awaiter::await_ready() const noexcept {
+    return detail::cancel_pending() || !m_resource || m_resource.get()->closed;
+}
 
 void close_awaiter::await_suspend(std::coroutine_handle<> waiting) {
     detail::io_resource* self = m_resource.get();

@@ -166,6 +166,7 @@ accept_awaiter::~accept_awaiter() {
 }
 
 bool accept_awaiter::await_ready() {
+    if (detail::cancel_pending()) return true;
     detail::listener_state* self = as_listener(m_listener);
     if (!self || self->closing) {
         m_status = UV_EBADF;

@@ -30,6 +30,7 @@ struct process_options {
 class exit_awaiter {
 public:
     explicit exit_awaiter(detail::io_ref process) noexcept : m_process(std::move(process)) {}
+    exit_awaiter(exit_awaiter&& other) noexcept : m_process(std::move(other.m_process)) {}
     exit_awaiter(const exit_awaiter&) = delete;
     exit_awaiter& operator=(const exit_awaiter&) = delete;
     ~exit_awaiter() { detach(); }

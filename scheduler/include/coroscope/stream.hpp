@@ -6,13 +6,15 @@
 //   co_await s.write(bytes)          -> writes all bytes; waits only for what the kernel did not take.
 //   co_await s.shutdown()            -> sends end of file after the queued writes; reading goes on.
 //   co_await s.close()               -> closes and waits until libuv has let go of the handle.
-// Failures throw io_error subclasses (io_error.hpp). One task reads a stream at a time (a second
+// Every awaitable here may be moved until it is awaited, so with_timeout(d, s.read_some(buffer))
+// works. Failures throw io_error subclasses (io_error.hpp). One task reads a stream at a time (a second
 // concurrent read throws std::logic_error); writes from several tasks go out in order.
 // Cancellation: a cancelled read stops reading (no bytes are lost, the stream stays usable); a
 // cancelled write or shutdown finishes in the background (the unwritten bytes were copied).
 // Closing a stream (close(), destructor, assignment) wakes its blocked reader with io_error ECANCELED.
 // Streams must be destroyed before their scheduler. Creating the first stream sets SIGPIPE to
 // ignored (when it was the default), so a write to a closed peer throws broken_pipe instead.
+#include <coroscope/detail/waiter_queue.hpp> // detail::cancel_pending()
 #include <coroscope/io_error.hpp>
 #include <coroscope/task.hpp>
 
@@ -63,6 +65,9 @@ class read_awaiter {
 public:
     read_awaiter(detail::io_ref stream, std::span<char> buffer) noexcept
         : m_stream(std::move(stream)), m_buffer(buffer) {}
+    // Movable until awaited (e.g. into with_timeout); never while a task waits in it.
+    read_awaiter(read_awaiter&& other) noexcept
+        : m_stream(std::move(other.m_stream)), m_buffer(other.m_buffer), m_result(other.m_result) {}
     read_awaiter(const read_awaiter&) = delete;
     read_awaiter& operator=(const read_awaiter&) = delete;
     ~read_awaiter() { detach(); }
@@ -85,6 +90,8 @@ class write_awaiter {
 public:
     write_awaiter(detail::io_ref stream, std::string_view bytes) noexcept
         : m_stream(std::move(stream)), m_bytes(bytes) {}
+    write_awaiter(write_awaiter&& other) noexcept
+        : m_stream(std::move(other.m_stream)), m_bytes(other.m_bytes), m_status(other.m_status) {}
     write_awaiter(const write_awaiter&) = delete;
     write_awaiter& operator=(const write_awaiter&) = delete;
     ~write_awaiter() { detach(); }
@@ -107,6 +114,7 @@ private:
 class shutdown_awaiter {
 public:
     explicit shutdown_awaiter(detail::io_ref stream) noexcept : m_stream(std::move(stream)) {}
+    shutdown_awaiter(shutdown_awaiter&& other) noexcept : m_stream(std::move(other.m_stream)), m_status(other.m_status) {}
     shutdown_awaiter(const shutdown_awaiter&) = delete;
     shutdown_awaiter& operator=(const shutdown_awaiter&) = delete;
     ~shutdown_awaiter() { detach(); }
@@ -127,6 +135,7 @@ private:
 class close_awaiter {
 public:
     explicit close_awaiter(detail::io_ref resource) noexcept : m_resource(std::move(resource)) {}
+    close_awaiter(close_awaiter&& other) noexcept : m_resource(std::move(other.m_resource)) {}
     close_awaiter(const close_awaiter&) = delete;
     close_awaiter& operator=(const close_awaiter&) = delete;
     ~close_awaiter() { detach(); }

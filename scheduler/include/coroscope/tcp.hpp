@@ -37,6 +37,8 @@ private:
 class accept_awaiter {
 public:
     explicit accept_awaiter(detail::io_ref listener) noexcept : m_listener(std::move(listener)) {}
+    accept_awaiter(accept_awaiter&& other) noexcept
+        : m_listener(std::move(other.m_listener)), m_claimed(std::exchange(other.m_claimed, false)), m_status(other.m_status) {}
     accept_awaiter(const accept_awaiter&) = delete;
     accept_awaiter& operator=(const accept_awaiter&) = delete;
     ~accept_awaiter();
@@ -58,10 +60,12 @@ private:
 class connect_awaiter {
 public:
     connect_awaiter(std::string host, int port) : m_host(std::move(host)), m_port(port) {}
+    connect_awaiter(connect_awaiter&& other) noexcept
+        : m_host(std::move(other.m_host)), m_port(other.m_port), m_stream(std::move(other.m_stream)), m_status(other.m_status) {}
     connect_awaiter(const connect_awaiter&) = delete;
     connect_awaiter& operator=(const connect_awaiter&) = delete;
     ~connect_awaiter();
-    bool await_ready() const noexcept { return false; }
+    bool await_ready() const noexcept { return detail::cancel_pending(); }
     bool await_suspend(std::coroutine_handle<> waiting);
     tcp_stream await_resume();
 
