@@ -1,6 +1,7 @@
 #pragma once
 // process: a child process started with uv_spawn, its stdin/stdout(/stderr) as pipe_streams.
-//   auto child = process::spawn("/bin/cat");      starts now; throws io_error (e.g. ENOENT) on failure
+//   auto child = process::spawn("/bin/cat");      starts now (inside a running task); throws io_error
+//                                                 (e.g. ENOENT) on failure
 //   co_await child.stdin_pipe().write("hi\n");    the pipes have the stream API (stream.hpp)
 //   int code = co_await child.wait();             exit code, or 128 + signal when killed by one
 //                                                 (reason io, direction exit, target child.id())

@@ -1,5 +1,6 @@
 #pragma once
 // TCP on the scheduler's loop. Addresses are numeric IPv4/IPv6 ("127.0.0.1", "::1"); no DNS.
+// Listeners and sockets are made inside a running task and must be gone before their scheduler.
 //   tcp_listener listener("127.0.0.1", 0);   listens now (port 0: any free port, see port());
 //                                             throws address_in_use if the port is taken.
 //   co_await listener.accept()             -> tcp_stream (reason io, direction accept, target listener.id())
