@@ -4,6 +4,8 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <cassert>
+#include <cstdio>
 #include <cctype>
 #include <condition_variable>
 #include <cstdlib>
@@ -505,8 +507,10 @@ live_client::~live_client() {
     }
     uv_async_send(&s.wake);
     s.thread.join();
-    int rc = uv_loop_close(&s.loop);
-    (void)rc; // 0 unless a handle leaked; tests check through the sanitizer/leak builds
+    if (int rc = uv_loop_close(&s.loop); rc != 0) {
+        std::fprintf(stderr, "coroscope: live client: libuv handles left open: %s\n", uv_strerror(rc));
+        assert(!"live client loop did not close cleanly");
+    }
 }
 
 live_client::state live_client::current_state() const {

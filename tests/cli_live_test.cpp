@@ -1,0 +1,548 @@
+// The live link end to end: real samples started with COROSCOPE_LISTEN=unix:... COROSCOPE_PAUSED=1
+// as child processes, driven by inspector::live_client and by `coroscope-trace attach|control`.
+// Every wait has a timeout and every child is killed and reaped at the end, so a broken agent
+// fails these tests instead of hanging them.
+#include "support.hpp"
+
+#include <coroscope/inspector/live_client.hpp>
+#include <coroscope/inspector/model.hpp>
+#include <coroscope/traces/collector.hpp>
+#include <coroscope/traces/reader.hpp>
+#include <coroscope/traces/wire.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+using namespace coroscope;
+using namespace std::chrono_literals;
+using inspector::live_client;
+using nlohmann::json;
+namespace wire = traces::wire;
+
+namespace {
+
+const std::string bin = COROSCOPE_BIN_DIR;
+
+// A child process; killed and reaped by the destructor if the test did not reap it.
+class child {
+public:
+    child(const std::vector<std::string>& argv, const std::vector<std::string>& env_add, const std::string& output)
+        : m_output(output) {
+        std::vector<std::string> env;
+        for (char** e = environ; *e; ++e)
+            if (std::strncmp(*e, "COROSCOPE_", 10) != 0) env.emplace_back(*e);
+        env.insert(env.end(), env_add.begin(), env_add.end());
+        std::vector<char*> argv_c, env_c;
+        for (const auto& a : argv) argv_c.push_back(const_cast<char*>(a.c_str()));
+        argv_c.push_back(nullptr);
+        for (const auto& e : env) env_c.push_back(const_cast<char*>(e.c_str()));
+        env_c.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, m_output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        posix_spawn_file_actions_adddup2(&actions, 1, 2);
+        int rc = posix_spawn(&m_pid, argv_c[0], &actions, nullptr, argv_c.data(), env_c.data());
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) m_pid = -1;
+    }
+    ~child() {
+        if (m_pid > 0 && !m_reaped) {
+            ::kill(m_pid, SIGKILL);
+            int status;
+            ::waitpid(m_pid, &status, 0);
+        }
+        std::remove(m_output.c_str());
+    }
+    child(const child&) = delete;
+    child& operator=(const child&) = delete;
+
+    bool started() const { return m_pid > 0; }
+    // The exit code once the child exits; -1 if a signal ended it; nullopt on timeout.
+    std::optional<int> wait(std::chrono::milliseconds timeout = 10s) {
+        if (m_reaped) return m_code;
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            int status = 0;
+            pid_t r = ::waitpid(m_pid, &status, WNOHANG);
+            if (r == m_pid) {
+                m_reaped = true;
+                m_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+                return m_code;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+            std::this_thread::sleep_for(5ms);
+        }
+    }
+    // What it printed (stdout and stderr).
+    std::string output() const {
+        std::ifstream in(m_output);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+
+private:
+    pid_t m_pid = -1;
+    bool m_reaped = false;
+    int m_code = -1;
+    std::string m_output;
+};
+
+// Waits for a file to appear; gives up early if `owner` exits first.
+bool wait_for_path(const std::string& path, child* owner = nullptr, std::chrono::milliseconds timeout = 5s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!std::filesystem::exists(path)) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        if (owner && owner->wait(0ms)) return false;
+        std::this_thread::sleep_for(5ms);
+    }
+    return true;
+}
+
+int unique = 0;
+
+// A sample started paused, serving on a fresh Unix socket.
+struct live_program {
+    std::string socket;
+    std::string address;
+    std::unique_ptr<child> process;
+
+    explicit live_program(const std::string& sample, std::vector<std::string> env = {}) {
+        socket = test_support::temp_path("agent-" + std::to_string(unique++) + ".sock");
+        std::remove(socket.c_str());
+        address = "unix:" + socket;
+        env.push_back("COROSCOPE_LISTEN=" + address);
+        env.push_back("COROSCOPE_PAUSED=1");
+        process = std::make_unique<child>(std::vector<std::string>{bin + "/" + sample}, env,
+                                          test_support::temp_path("agent-" + std::to_string(unique++) + ".out"));
+        REQUIRE(process->started());
+        bool listening = wait_for_path(socket, process.get());
+        INFO(sample << " did not create " << socket << "; it printed: " << process->output());
+        REQUIRE(listening);
+    }
+    ~live_program() {
+        process.reset();
+        std::remove(socket.c_str());
+    }
+};
+
+// Runs coroscope-trace with arguments; returns exit code (nullopt on timeout) and output.
+struct cli_result {
+    std::optional<int> status;
+    std::string out;
+};
+cli_result run_cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 15s) {
+    std::vector<std::string> argv{bin + "/coroscope-trace"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    child c(argv, {}, test_support::temp_path("cli-" + std::to_string(unique++) + ".out"));
+    cli_result r;
+    r.status = c.wait(timeout);
+    r.out = c.output();
+    return r;
+}
+
+std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+
+std::size_t count_kind(const std::vector<traces::event>& events, traces::event_kind kind, std::size_t from = 0) {
+    std::size_t n = 0;
+    for (std::size_t i = from; i < events.size(); ++i) n += events[i].kind == kind;
+    return n;
+}
+
+// Drains until `pred` holds for what has arrived (or the timeout passes).
+template <typename Pred>
+bool drain_until(live_client& client, traces::collector& sink, Pred pred, std::chrono::milliseconds timeout = 5s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        client.drain(sink);
+        if (pred(sink.trace())) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        client.wait_activity(20ms);
+    }
+}
+
+// Drains for `quiet` after the last event (the stream settles while the program is paused).
+void drain_settled(live_client& client, traces::collector& sink, std::chrono::milliseconds quiet = 150ms) {
+    auto last_count = sink.trace().events.size();
+    auto last_change = std::chrono::steady_clock::now();
+    auto deadline = last_change + 5s;
+    while (std::chrono::steady_clock::now() - last_change < quiet && std::chrono::steady_clock::now() < deadline) {
+        client.wait_activity(20ms);
+        client.drain(sink);
+        if (sink.trace().events.size() != last_count) {
+            last_count = sink.trace().events.size();
+            last_change = std::chrono::steady_clock::now();
+        }
+    }
+}
+
+// A raw connection for misbehaving on purpose.
+struct raw_connection {
+    int fd = -1;
+    wire::frame_reader reader;
+    explicit raw_connection(const std::string& path) {
+        fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un sa{};
+        sa.sun_family = AF_UNIX;
+        std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    ~raw_connection() {
+        if (fd >= 0) ::close(fd);
+    }
+    void write_bytes(std::string_view bytes) {
+        while (!bytes.empty()) {
+            ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+            if (n <= 0) return;
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+        }
+    }
+    // Reads frames until the program closes the connection; false if it stays open past the timeout.
+    bool read_until_closed(std::vector<wire::frame_reader::frame>& frames, std::chrono::milliseconds timeout = 5s) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            wire::frame_reader::frame f;
+            while (reader.next(f)) frames.push_back(f);
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+            char buffer[4096];
+            ssize_t n = ::read(fd, buffer, sizeof buffer);
+            if (n <= 0) return true;
+            reader.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
+        }
+    }
+};
+
+std::string error_of(const std::vector<wire::frame_reader::frame>& frames) {
+    for (const auto& f : frames)
+        if (f.type == wire::frame_type::error) return json::parse(f.payload, nullptr, false).value("error", f.payload);
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("live: a paused sample steps exactly one task step at a time") {
+    live_program program("sample-nested");
+    live_client client(program.address);
+    REQUIRE(client.wait_connected(5s));
+    auto welcome = client.welcome();
+    CHECK(welcome["paused"] == true);
+    CHECK(welcome["step"] == 0);
+    CHECK(welcome["program"] == "sample-nested");
+
+    traces::collector got;
+    drain_settled(client, got);
+    CHECK(count_kind(got.trace().events, traces::event_kind::task_resume) == 0);
+    CHECK(got.trace().header.producer == "sample-nested");
+
+    for (std::uint64_t step = 1; step <= 5; ++step) {
+        std::size_t before = got.trace().events.size();
+        auto reply = client.command_and_wait({{"cmd", "step"}}, 5s);
+        INFO(reply.dump());
+        REQUIRE(reply["ok"] == true);
+        CHECK(reply["paused"] == true);
+        CHECK(reply["step"] == step);
+        REQUIRE(drain_until(client, got, [&](const traces::trace& t) {
+            return count_kind(t.events, traces::event_kind::task_suspend, before) +
+                       count_kind(t.events, traces::event_kind::task_exit, before) >=
+                   1;
+        }));
+        drain_settled(client, got);
+        const auto& events = got.trace().events;
+        CHECK(count_kind(events, traces::event_kind::task_resume, before) == 1);
+        CHECK(count_kind(events, traces::event_kind::task_suspend, before) +
+                  count_kind(events, traces::event_kind::task_exit, before) ==
+              1);
+    }
+    // The notice for each pause came too.
+    std::size_t step_notices = 0;
+    for (const auto& m : client.poll_messages())
+        if (!m.is_reply && m.body.value("why", "") == "step") ++step_notices;
+    CHECK(step_notices == 5);
+
+    auto reply = client.command_and_wait({{"cmd", "continue"}}, 5s);
+    CHECK(reply["ok"] == true);
+    CHECK(reply["paused"] == false);
+    REQUIRE(client.wait_finished(10s));
+    CHECK(client.current_state() == live_client::state::closed);
+    CHECK(client.exit_code() == 0);
+    CHECK(program.process->wait() == 0);
+    client.drain(got);
+    CHECK(!got.trace().events.empty());
+    CHECK(got.trace().events.back().kind == traces::event_kind::trace_end);
+}
+
+TEST_CASE("live: tick pauses on a tick boundary") {
+    live_program program("sample-nested");
+    live_client client(program.address);
+    REQUIRE(client.wait_connected(5s));
+    traces::collector got;
+    auto last_resume = [&]() -> const traces::event* {
+        const auto& ev = got.trace().events;
+        for (auto it = ev.rbegin(); it != ev.rend(); ++it)
+            if (it->kind == traces::event_kind::task_resume) return &*it;
+        return nullptr;
+    };
+    // step (possibly mid-tick), tick (to the boundary), then one step must begin a newer tick.
+    for (int round = 0; round < 6; ++round) {
+        auto s = client.command_and_wait({{"cmd", "step"}}, 5s);
+        REQUIRE(s["ok"] == true);
+        auto t = client.command_and_wait({{"cmd", "tick"}}, 5s);
+        INFO(t.dump());
+        REQUIRE(t["ok"] == true);
+        CHECK(t["paused"] == true);
+        std::uint64_t paused_step = t["step"];
+        REQUIRE(drain_until(client, got, [&](const traces::trace& tr) {
+            std::size_t resumes = count_kind(tr.events, traces::event_kind::task_resume);
+            return resumes == paused_step;
+        }));
+        drain_settled(client, got);
+        const traces::event* before = last_resume();
+        REQUIRE(before);
+        std::uint32_t tick_before = before->tick;
+        auto n = client.command_and_wait({{"cmd", "step"}}, 5s);
+        REQUIRE(n["ok"] == true);
+        REQUIRE(drain_until(client, got, [&](const traces::trace& tr) {
+            return count_kind(tr.events, traces::event_kind::task_resume) == paused_step + 1;
+        }));
+        const traces::event* after = last_resume();
+        INFO("round " << round << ": step " << paused_step << " tick " << tick_before << " -> " << after->tick);
+        CHECK(after->tick > tick_before);
+        // The tick_begin of that tick precedes the step: the pause was between passes.
+        CHECK(t["tick"] == after->tick);
+    }
+    CHECK(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
+    CHECK(program.process->wait() == 0);
+}
+
+TEST_CASE("live: attach -o records the whole run, the same as COROSCOPE_TRACE") {
+    std::string recorded = test_support::temp_path("live-recorded.trace");
+    std::string attached = test_support::temp_path("live-attached.trace");
+    std::string attached_jsonl = test_support::temp_path("live-attached.jsonl");
+    std::string plain = test_support::temp_path("live-plain.trace");
+    {
+        // The same run, recorded to a file by the program and streamed to `attach`.
+        live_program program("sample-nested", {"COROSCOPE_TRACE=" + recorded});
+        std::vector<std::string> argv{bin + "/coroscope-trace", "attach", program.address, "-o", attached};
+        child attach(argv, {}, test_support::temp_path("attach.out"));
+        // attach opens its output once connected; then resume the program from another client.
+        REQUIRE(wait_for_path(attached, &attach));
+        auto resumed = run_cli({"control", program.address, "continue"});
+        CHECK(resumed.status == 0);
+        CHECK(trim(resumed.out) == "running");
+        auto code = attach.wait(15s);
+        INFO(attach.output());
+        CHECK(code == 0);
+        CHECK(program.process->wait() == 0);
+        CHECK_THAT(attach.output(), Catch::Contains(program.address + ": ") && Catch::Contains(" events, "));
+    }
+    {
+        // JSON Lines, with attach resuming the program itself.
+        live_program program("sample-nested");
+        auto r = run_cli({"attach", program.address, "-o", attached_jsonl, "--continue"});
+        INFO(r.out);
+        CHECK(r.status == 0);
+        CHECK(program.process->wait() == 0);
+    }
+    auto plain_run = test_support::run_command("COROSCOPE_TRACE=" + plain + " " + bin + "/sample-nested");
+    REQUIRE(plain_run.status == 0);
+
+    auto a = traces::load_file(attached);
+    auto b = traces::load_file(recorded);
+    auto j = traces::load_file(attached_jsonl);
+    auto p = traces::load_file(plain);
+    CHECK(a.report.error.empty());
+    CHECK(!a.report.truncated);
+    CHECK(j.report.encoding == traces::encoding::jsonl);
+    REQUIRE(!a.trace.events.empty());
+    // Same run: the same events, strings and header.
+    CHECK(a.trace.header == b.trace.header);
+    CHECK(a.trace.strings == b.trace.strings);
+    CHECK(a.trace.events == b.trace.events);
+    // Other runs: the same structure (kinds and tasks of the steps), same step count.
+    auto structure = [](const traces::trace& t) {
+        std::vector<std::pair<int, std::uint32_t>> s;
+        for (const auto& e : t.events)
+            if (e.kind == traces::event_kind::task_resume || e.kind == traces::event_kind::task_suspend ||
+                e.kind == traces::event_kind::task_exit || e.kind == traces::event_kind::task_spawn ||
+                e.kind == traces::event_kind::frame_enter || e.kind == traces::event_kind::frame_exit)
+                s.emplace_back(static_cast<int>(e.kind), e.task);
+        return s;
+    };
+    CHECK(structure(a.trace) == structure(p.trace));
+    CHECK(structure(j.trace) == structure(p.trace));
+    inspector::model ma(a.trace), mp(p.trace), mj(j.trace);
+    CHECK(ma.step_count() == mp.step_count());
+    CHECK(mj.step_count() == mp.step_count());
+    CHECK(ma.history().ended());
+    for (const auto& f : {recorded, attached, attached_jsonl, plain}) std::remove(f.c_str());
+}
+
+TEST_CASE("live: coroscope-trace control drives a paused program, which stays as asked") {
+    live_program program("sample-nested");
+    auto status = run_cli({"control", program.address, "status"});
+    CHECK(status.status == 0);
+    CHECK(trim(status.out) == "paused at step 0, tick 0");
+    auto step = run_cli({"control", program.address, "step"});
+    CHECK(step.status == 0);
+    CHECK_THAT(step.out, Catch::StartsWith("paused at step 1, tick "));
+    auto step3 = run_cli({"control", program.address, "step", "3"});
+    CHECK(step3.status == 0);
+    CHECK_THAT(step3.out, Catch::StartsWith("paused at step 4, tick "));
+    auto again = run_cli({"control", program.address, "status"});
+    CHECK(trim(again.out) == trim(step3.out));
+    auto tick = run_cli({"control", program.address, "tick"});
+    CHECK(tick.status == 0);
+    CHECK_THAT(tick.out, Catch::StartsWith("paused at step "));
+    auto bad = run_cli({"control", program.address, "fly"});
+    CHECK(bad.status != 0);
+    CHECK_THAT(bad.out, Catch::StartsWith("coroscope-trace: " + program.address + ": fly: "));
+    CHECK(std::count(bad.out.begin(), bad.out.end(), '\n') == 1);
+    auto pause = run_cli({"control", program.address, "pause"});
+    CHECK(pause.status == 0);
+    CHECK_THAT(pause.out, Catch::StartsWith("paused at step "));
+    auto resume = run_cli({"control", program.address, "resume"});
+    CHECK(resume.status == 0);
+    CHECK(trim(resume.out) == "running");
+    CHECK(program.process->wait() == 0);
+    auto refused = run_cli({"control", program.address, "status"});
+    CHECK(refused.status != 0);
+    CHECK(std::count(refused.out.begin(), refused.out.end(), '\n') == 1);
+    CHECK_THAT(refused.out, Catch::StartsWith("coroscope-trace: " + program.address + ": "));
+}
+
+TEST_CASE("live: refusals and bad input get the documented answers; the program still completes") {
+    live_program program("sample-nested", {"COROSCOPE_TOKEN=s3cret"});
+
+    // Wrong token.
+    {
+        live_client::options opts;
+        opts.token = "wrong";
+        live_client client(program.address, opts);
+        CHECK(!client.wait_connected(5s));
+        CHECK(client.current_state() == live_client::state::failed);
+        CHECK_THAT(client.failure(), Catch::StartsWith("handshake: ") && Catch::Contains("token"));
+        auto r = run_cli({"control", program.address, "status", "--token", "wrong"});
+        CHECK(r.status != 0);
+        CHECK_THAT(r.out, Catch::StartsWith("coroscope-trace: " + program.address + ": handshake: "));
+    }
+    // Wrong version: the error names both.
+    {
+        live_client::options opts;
+        opts.token = "s3cret";
+        opts.version = "2.0";
+        live_client client(program.address, opts);
+        CHECK(!client.wait_connected(5s));
+        CHECK_THAT(client.failure(), Catch::StartsWith("handshake: ") && Catch::Contains("2.0") && Catch::Contains("1.0"));
+    }
+    // Wrong magic: an error naming it, then the connection closes.
+    {
+        raw_connection raw(program.socket);
+        REQUIRE(raw.fd >= 0);
+        std::string frame;
+        wire::append_frame(frame, wire::frame_type::hello,
+                           json{{"magic", "not-coroscope"}, {"version", "1.0"}, {"token", "s3cret"}}.dump());
+        raw.write_bytes(frame);
+        std::vector<wire::frame_reader::frame> frames;
+        CHECK(raw.read_until_closed(frames));
+        CHECK_THAT(error_of(frames), Catch::Contains("magic"));
+    }
+    // Garbage bytes: closed (a length over the limit), never a welcome.
+    {
+        raw_connection raw(program.socket);
+        REQUIRE(raw.fd >= 0);
+        raw.write_bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        std::vector<wire::frame_reader::frame> frames;
+        CHECK(raw.read_until_closed(frames));
+        for (const auto& f : frames) CHECK(f.type != wire::frame_type::welcome);
+    }
+    // An oversized frame: closed.
+    {
+        raw_connection raw(program.socket);
+        REQUIRE(raw.fd >= 0);
+        std::string head = {'\x01', '\x00', '\x01', '\x00', '\x01'}; // 65537 bytes, hello
+        raw.write_bytes(head);
+        raw.write_bytes(std::string(1000, 'x'));
+        std::vector<wire::frame_reader::frame> frames;
+        CHECK(raw.read_until_closed(frames));
+        for (const auto& f : frames) CHECK(f.type != wire::frame_type::welcome);
+    }
+    // Silence: closed within the 2-second handshake window.
+    {
+        raw_connection raw(program.socket);
+        REQUIRE(raw.fd >= 0);
+        std::vector<wire::frame_reader::frame> frames;
+        auto start = std::chrono::steady_clock::now();
+        CHECK(raw.read_until_closed(frames, 5s));
+        CHECK(std::chrono::steady_clock::now() - start < 4s);
+    }
+
+    // A good client: unknown and malformed commands are answered and change nothing.
+    live_client::options opts;
+    opts.token = "s3cret";
+    live_client client(program.address, opts);
+    REQUIRE(client.wait_connected(5s));
+    auto unknown = client.command_and_wait({{"cmd", "fly"}}, 5s);
+    CHECK(unknown["ok"] == false);
+    CHECK(unknown["error"].is_string());
+    auto malformed = client.command_and_wait({{"cmd", 5}}, 5s);
+    CHECK(malformed["ok"] == false);
+    auto bad_count = client.command_and_wait({{"cmd", "step"}, {"count", "many"}}, 5s);
+    CHECK(bad_count["ok"] == false);
+    auto status = client.command_and_wait({{"cmd", "status"}}, 5s);
+    CHECK(status == json{{"id", status["id"]}, {"ok", true}, {"paused", true}, {"step", 0}, {"tick", 0}});
+
+    // Control is held by the first client to command; a second gets "busy", but may ask status.
+    CHECK(client.command_and_wait({{"cmd", "step"}}, 5s)["ok"] == true);
+    {
+        live_client other(program.address, opts);
+        REQUIRE(other.wait_connected(5s));
+        auto busy = other.command_and_wait({{"cmd", "pause"}}, 5s);
+        CHECK(busy["ok"] == false);
+        CHECK_THAT(busy.value("error", ""), Catch::StartsWith("busy: client "));
+        CHECK(other.command_and_wait({{"cmd", "status"}}, 5s)["step"] == 1);
+        auto cli_busy = run_cli({"control", program.address, "resume", "--token", "s3cret"});
+        CHECK(cli_busy.status != 0);
+        CHECK_THAT(cli_busy.out, Catch::Contains(": resume: busy: client "));
+    }
+
+    CHECK(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
+    REQUIRE(client.wait_finished(10s));
+    CHECK(client.exit_code() == 0);
+    CHECK(program.process->wait() == 0);
+}
+
+TEST_CASE("live: a client that disconnects leaves the program running, which completes") {
+    live_program program("sample-nested");
+    {
+        live_client client(program.address);
+        REQUIRE(client.wait_connected(5s));
+        CHECK(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
+    }
+    CHECK(program.process->wait() == 0);
+}
