@@ -93,6 +93,8 @@ public:
             std::this_thread::sleep_for(5ms);
         }
     }
+    // The exit code for checks: -1 = killed by a signal, -2 = still running after the timeout.
+    int exit_code(std::chrono::milliseconds timeout = 10s) { return wait(timeout).value_or(-2); }
     // What it printed (stdout and stderr).
     std::string output() const {
         std::ifstream in(m_output);
@@ -294,7 +296,8 @@ TEST_CASE("live: a paused sample steps exactly one task step at a time") {
     REQUIRE(client.wait_finished(10s));
     CHECK(client.current_state() == live_client::state::closed);
     CHECK(client.exit_code() == 0);
-    CHECK(program.process->wait() == 0);
+    INFO(program.process->output());
+    CHECK(program.process->exit_code() == 0);
     client.drain(got);
     CHECK(!got.trace().events.empty());
     CHECK(got.trace().events.back().kind == traces::event_kind::trace_end);
@@ -340,7 +343,8 @@ TEST_CASE("live: tick pauses on a tick boundary") {
         CHECK(t["tick"] == after->tick);
     }
     CHECK(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
-    CHECK(program.process->wait() == 0);
+    INFO(program.process->output());
+    CHECK(program.process->exit_code() == 0);
 }
 
 TEST_CASE("live: attach -o records the whole run, the same as COROSCOPE_TRACE") {
@@ -358,10 +362,11 @@ TEST_CASE("live: attach -o records the whole run, the same as COROSCOPE_TRACE") 
         auto resumed = run_cli({"control", program.address, "continue"});
         CHECK(resumed.status == 0);
         CHECK(trim(resumed.out) == "running");
-        auto code = attach.wait(15s);
+        auto code = attach.exit_code(15s);
         INFO(attach.output());
         CHECK(code == 0);
-        CHECK(program.process->wait() == 0);
+        INFO(program.process->output());
+        CHECK(program.process->exit_code() == 0);
         CHECK_THAT(attach.output(), Catch::Contains(program.address + ": ") && Catch::Contains(" events, "));
     }
     {
@@ -370,7 +375,8 @@ TEST_CASE("live: attach -o records the whole run, the same as COROSCOPE_TRACE") 
         auto r = run_cli({"attach", program.address, "-o", attached_jsonl, "--continue"});
         INFO(r.out);
         CHECK(r.status == 0);
-        CHECK(program.process->wait() == 0);
+        INFO(program.process->output());
+    CHECK(program.process->exit_code() == 0);
     }
     auto plain_run = test_support::run_command("COROSCOPE_TRACE=" + plain + " " + bin + "/sample-nested");
     REQUIRE(plain_run.status == 0);
@@ -432,7 +438,8 @@ TEST_CASE("live: coroscope-trace control drives a paused program, which stays as
     auto resume = run_cli({"control", program.address, "resume"});
     CHECK(resume.status == 0);
     CHECK(trim(resume.out) == "running");
-    CHECK(program.process->wait() == 0);
+    INFO(program.process->output());
+    CHECK(program.process->exit_code() == 0);
     auto refused = run_cli({"control", program.address, "status"});
     CHECK(refused.status != 0);
     CHECK(std::count(refused.out.begin(), refused.out.end(), '\n') == 1);
@@ -537,7 +544,8 @@ TEST_CASE("live: refusals and bad input get the documented answers; the program 
     CHECK(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
     REQUIRE(client.wait_finished(10s));
     CHECK(client.exit_code() == 0);
-    CHECK(program.process->wait() == 0);
+    INFO(program.process->output());
+    CHECK(program.process->exit_code() == 0);
 }
 
 TEST_CASE("live: a client that disconnects leaves the program running, which completes") {
@@ -547,7 +555,8 @@ TEST_CASE("live: a client that disconnects leaves the program running, which com
         REQUIRE(client.wait_connected(5s));
         CHECK(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
     }
-    CHECK(program.process->wait() == 0);
+    INFO(program.process->output());
+    CHECK(program.process->exit_code() == 0);
 }
 
 #else

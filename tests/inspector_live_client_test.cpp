@@ -466,3 +466,23 @@ TEST_CASE("live client: destroying it while connecting or connected is prompt an
         CHECK(std::chrono::steady_clock::now() - start < 2s);
     }
 }
+
+TEST_CASE("live client: writing to a program that went away does not kill the inspector (SIGPIPE)") {
+    std::atomic<bool> finished{false};
+    fake_program program([&](fake_connection& c) {
+        json hello;
+        if (!expect_hello(c, hello)) return;
+        c.send_json(wire::frame_type::welcome, welcome_message());
+        // Stop reading but keep the write side open: the client sees no EOF, its next write gets
+        // EPIPE (and, unless blocked, SIGPIPE).
+        ::shutdown(c.fd, SHUT_RD);
+        for (int i = 0; i < 500 && !finished; ++i) std::this_thread::sleep_for(10ms);
+    });
+    live_client client(program.address());
+    REQUIRE(client.wait_connected(5s));
+    client.send_command({{"cmd", "status"}});
+    CHECK(client.wait_finished(5s));
+    finished = true;
+    CHECK(client.current_state() == live_client::state::closed);
+    CHECK(client.failure() == "write failed: broken pipe");
+}

@@ -7,6 +7,8 @@
 #include <cassert>
 #include <cstdio>
 #include <cctype>
+#include <csignal>
+#include <pthread.h>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -466,6 +468,13 @@ struct live_client::impl {
     }
 
     void run() {
+        // A write to a connection the program closed raises SIGPIPE in the writing thread; block it
+        // here (only this thread writes) so the write fails with EPIPE instead of killing the
+        // inspector, without touching the process-wide disposition.
+        sigset_t pipe_only;
+        sigemptyset(&pipe_only);
+        sigaddset(&pipe_only, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
         start();
         uv_run(&loop, UV_RUN_DEFAULT);
         if (resolved) uv_freeaddrinfo(resolved);
