@@ -444,6 +444,7 @@ TEST_CASE("live: refusals and bad input get the documented answers; the program 
         CHECK(!client.wait_connected(5s));
         CHECK(client.current_state() == live_client::state::failed);
         CHECK_THAT(client.failure(), Catch::StartsWith("handshake: ") && Catch::Contains("token"));
+        CHECK_THAT(client.failure(), !Catch::Contains("handshake: handshake"));
         auto r = run_cli({"control", program.address, "status", "--token", "wrong"});
         CHECK(r.status != 0);
         CHECK_THAT(r.out, Catch::StartsWith("coroscope-trace: " + program.address + ": handshake: "));

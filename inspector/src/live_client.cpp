@@ -402,7 +402,8 @@ struct live_client::impl {
             std::string text = j.is_object() && j.contains("error") && j["error"].is_string()
                                    ? j["error"].get<std::string>()
                                    : f.payload;
-            return fail(welcomed ? "the program reported: " + text : "handshake: " + text);
+            if (welcomed) return fail("the program reported: " + text);
+            return fail(text.rfind("handshake", 0) == 0 ? text : "handshake: " + text);
         }
         case wire::frame_type::events: {
             if (!opts.collect_events) return;
