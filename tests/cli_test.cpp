@@ -8,6 +8,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <iterator>
+
 using namespace coroscope;
 using test_support::run_command;
 
@@ -15,8 +18,8 @@ namespace {
 
 const std::string bin = COROSCOPE_BIN_DIR;
 
-std::string record_nested() {
-    std::string path = test_support::temp_path("nested.trace");
+std::string record_nested(const std::string& name = "nested.trace") {
+    std::string path = test_support::temp_path(name);
     auto r = run_command("COROSCOPE_TRACE=" + path + " " + bin + "/sample-nested");
     REQUIRE(r.status == 0);
     return path;
@@ -103,14 +106,17 @@ TEST_CASE("coroscope-trace dump --at shows the right tasks and stacks at every s
 }
 
 TEST_CASE("coroscope-trace names the file and problem for bad input and keeps what loaded") {
-    std::string path = record_nested();
-    std::string cut = test_support::temp_path("cut.trace");
-    auto size = std::filesystem::file_size(path);
-    std::filesystem::copy_file(path, cut, std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::resize_file(cut, size / 2);
+    // JSON Lines, so the cut can be put inside a record for sure: 5 bytes into the line after the middle.
+    std::string path = record_nested("nested.jsonl");
+    std::string cut = test_support::temp_path("cut.jsonl");
+    std::ifstream in(path);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t cut_at = bytes.find('\n', bytes.size() / 2) + 6;
+    REQUIRE(cut_at < bytes.size());
+    std::ofstream(cut) << bytes.substr(0, cut_at);
     auto r = run_command(bin + "/coroscope-trace info " + cut + " 2>&1");
     CHECK(r.status == 0);
-    CHECK_THAT(r.out, Catch::Contains(cut + ": truncated at byte "));
+    CHECK_THAT(r.out, Catch::Contains(cut + ": truncated at byte " + std::to_string(cut_at - 5)));
     CHECK_THAT(r.out, Catch::Contains("complete    no"));
     auto missing = run_command(bin + "/coroscope-trace info /nonexistent.trace 2>&1");
     CHECK(missing.status != 0);

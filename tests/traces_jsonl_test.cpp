@@ -120,7 +120,7 @@ TEST_CASE("damaged records are skipped, counted and named with their byte offset
     CHECK_THAT(loaded.report.error, Catch::Contains("byte " + std::to_string(second_event)) && Catch::Contains("'ts'"));
 }
 
-TEST_CASE("a newer major version is refused naming both versions; a newer minor loads") {
+TEST_CASE("a newer major version is refused naming both versions, a newer minor loads") {
     std::string newer_major = "{\"coroscope\":\"trace\",\"version\":\"2.0\"}\n";
     loaded_trace refused = load_bytes(newer_major);
     CHECK(refused.report.fatal);

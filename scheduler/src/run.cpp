@@ -1,7 +1,10 @@
 #include <coroscope/run.hpp>
+#include <coroscope/agent.hpp>
 #include <coroscope/scheduler.hpp>
+#include <coroscope/traces/tee.hpp>
 #include <coroscope/traces/writer.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +25,15 @@ traces::header make_header() {
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count());
     return h;
+}
+
+// "1", "true", "yes" (any case) turn a flag variable on.
+bool env_flag(const char* name) {
+    const char* value = std::getenv(name);
+    if (!value) return false;
+    std::string v = value;
+    for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return v == "1" || v == "true" || v == "yes";
 }
 
 struct policy_choice {
@@ -59,8 +71,10 @@ int run_main(task<T> main_task, std::string name) {
         return 1;
     }
     int exit_code = 0;
+    int return_code_before_run = 0;
     {
         std::unique_ptr<traces::file_writer> recorder;
+        traces::tee sinks;
         scheduler sched(&loop);
         if (const char* path = std::getenv("COROSCOPE_TRACE"); path && *path) {
             recorder = std::make_unique<traces::file_writer>(path, traces::encoding_for_path(path));
@@ -68,34 +82,59 @@ int run_main(task<T> main_task, std::string name) {
                 std::fprintf(stderr, "coroscope: COROSCOPE_TRACE: %s\n", recorder->error().c_str());
                 recorder.reset();
             } else {
-                sched.record_to(*recorder, make_header());
+                sinks.add(*recorder);
             }
         }
-        if (policy.random) sched.use_random_policy(policy.seed);
-        auto handle = sched.spawn(std::move(main_task), std::move(name));
-        sched.run();
-        if (sched.stuck()) {
-            std::fprintf(stderr, "coroscope: stuck: %zu task(s) wait on something that can never happen:\n%s",
-                         sched.live_tasks(), sched.describe_waiting().c_str());
-            exit_code = 2;
+        std::unique_ptr<agent> live;
+        if (const char* address = std::getenv("COROSCOPE_LISTEN"); address && *address) {
+            agent_options options;
+            options.address = address;
+            if (const char* token = std::getenv("COROSCOPE_TOKEN")) options.token = token;
+            options.allow_remote = env_flag("COROSCOPE_ALLOW_REMOTE");
+            live = std::make_unique<agent>(sched, options);
+            if (!live->error().empty()) {
+                // Debugging was asked for and cannot be served: say why and do not run unobserved.
+                std::fprintf(stderr, "coroscope: %s\n", live->error().c_str());
+                return_code_before_run = 2;
+            } else {
+                sinks.add(*live);
+                sched.attach_debugger(live.get());
+                std::fprintf(stderr, "coroscope: serving the inspector on %s\n", live->bound_address().c_str());
+            }
+        }
+        if (return_code_before_run == 0) {
+            if (!sinks.empty()) sched.record_to(sinks, make_header());
+            if (policy.random) sched.use_random_policy(policy.seed);
+            if (live && env_flag("COROSCOPE_PAUSED")) sched.pause();
+            auto handle = sched.spawn(std::move(main_task), std::move(name));
+            sched.run();
+            if (sched.stuck()) {
+                std::fprintf(stderr, "coroscope: stuck: %zu task(s) wait on something that can never happen:\n%s",
+                             sched.live_tasks(), sched.describe_waiting().c_str());
+                exit_code = 2;
+            } else {
+                try {
+                    if constexpr (std::is_void_v<T>) handle.get();
+                    else exit_code = handle.get();
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "coroscope: the main task failed: %s\n", e.what());
+                    exit_code = 1;
+                } catch (...) {
+                    std::fprintf(stderr, "coroscope: the main task failed with a non-standard exception\n");
+                    exit_code = 1;
+                }
+            }
+            sched.end_recording();
+            if (live) live->finish(exit_code);
+            if (recorder) {
+                recorder->flush();
+                if (!recorder->error().empty())
+                    std::fprintf(stderr, "coroscope: COROSCOPE_TRACE: %s\n", recorder->error().c_str());
+            }
         } else {
-            try {
-                if constexpr (std::is_void_v<T>) handle.get();
-                else exit_code = handle.get();
-            } catch (const std::exception& e) {
-                std::fprintf(stderr, "coroscope: the main task failed: %s\n", e.what());
-                exit_code = 1;
-            } catch (...) {
-                std::fprintf(stderr, "coroscope: the main task failed with a non-standard exception\n");
-                exit_code = 1;
-            }
+            exit_code = return_code_before_run;
         }
-        sched.end_recording();
-        if (recorder) {
-            recorder->flush();
-            if (!recorder->error().empty())
-                std::fprintf(stderr, "coroscope: COROSCOPE_TRACE: %s\n", recorder->error().c_str());
-        }
+        live.reset(); // closes its handles before the scheduler closes its own
     }
     if (int rc = uv_loop_close(&loop); rc != 0) {
         std::fprintf(stderr, "coroscope: libuv handles left open at exit: %s\n", uv_strerror(rc));

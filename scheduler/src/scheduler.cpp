@@ -125,24 +125,46 @@ void scheduler::run() {
     detail::current.sched = this;
     detail::current.tracing = m_sink != nullptr;
     while (!m_tasks.empty()) {
-        if (m_sink) [[unlikely]] {
-            m_step_ts = now_ns();
-            emit(event_kind::tick_begin, 0, 0, static_cast<std::uint32_t>(m_ready.size()));
-        }
-        // Only the tasks ready when the pass began run in it; tasks woken during it wait a tick.
-        for (std::size_t n = m_ready.size(); n > 0; --n) {
-            if (m_random_policy && n > 1) {
-                // splitmix64: tiny, seedable, and the same on every platform.
-                std::uint64_t z = (m_rng_state += 0x9e3779b97f4a7c15ull);
-                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-                z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-                z ^= z >> 31;
-                std::swap(m_ready[0], m_ready[z % n]);
+        if (!m_tick_open) {
+            if (hold()) {
+                wait_while_paused();
+                continue;
             }
-            detail::task_record* task = m_ready.front();
-            m_ready.pop_front();
-            run_step(*task);
+            begin_tick();
         }
+        // Only the tasks ready when the tick began run in it; tasks woken during it wait a tick.
+        while (m_tick_left > 0 && !hold()) {
+            // The pick survives a pause, so a program stepped one step at a time runs the same
+            // sequence of steps as when it runs freely.
+            if (!m_have_pick) {
+                m_pick = pick_next(m_tick_left);
+                m_have_pick = true;
+            }
+            detail::task_record* task = m_ready[m_pick];
+            if (m_debugger && !m_break_checked) {
+                m_break_checked = true;
+                if (m_debugger->break_before(task->id)) {
+                    enter_pause(pause_reason::breakpoint);
+                    break;
+                }
+            }
+            m_break_checked = false;
+            m_have_pick = false;
+            if (m_pick != 0) std::swap(m_ready[0], m_ready[m_pick]);
+            m_ready.pop_front();
+            --m_tick_left;
+            run_step(*task);
+            if (m_debugger) {
+                flush_events();
+                m_debugger->after_step();
+                if (m_step_budget > 0 && --m_step_budget == 0) enter_pause(pause_reason::step);
+            }
+        }
+        if (m_tick_left > 0) { // paused inside the tick
+            wait_while_paused();
+            continue;
+        }
+        m_tick_open = false;
         if (m_tasks.empty()) break;
         if (m_ready.empty() && !uv_loop_alive(m_loop)) {
             m_stuck = true; // nothing ready and nothing the loop could deliver
@@ -150,9 +172,93 @@ void scheduler::run() {
         }
         poll_io();
         ++m_tick;
+        if (m_tick_budget > 0 && --m_tick_budget == 0) enter_pause(pause_reason::tick);
     }
     detail::current = saved;
     flush_events();
+}
+
+void scheduler::begin_tick() {
+    m_tick_open = true;
+    m_tick_left = m_ready.size();
+    if (m_sink) [[unlikely]] {
+        m_step_ts = now_ns();
+        emit(event_kind::tick_begin, 0, 0, static_cast<std::uint32_t>(m_ready.size()));
+    }
+}
+
+std::size_t scheduler::pick_next(std::size_t candidates) {
+    if (!m_random_policy || candidates < 2) return 0;
+    // splitmix64: tiny, seedable, and the same on every platform.
+    std::uint64_t z = (m_rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return static_cast<std::size_t>(z % candidates);
+}
+
+// --- debugger control ------------------------------------------------------------------------
+
+void scheduler::enter_pause(pause_reason why) {
+    m_step_budget = 0;
+    m_tick_budget = 0;
+    if (m_paused) return;
+    m_paused = true;
+    m_pause_announced = false; // announced when the loop actually stops (see wait_while_paused)
+    m_pause_why = why;
+}
+
+void scheduler::announce_pause() {
+    m_pause_announced = true;
+    if (m_sink) [[unlikely]] {
+        m_step_ts = now_ns();
+        auto kind = m_pause_why == pause_reason::breakpoint ? traces::control_kind::breakpoint : traces::control_kind::pause;
+        emit(event_kind::control, 0, static_cast<std::uint8_t>(kind));
+        flush_events();
+    }
+    if (m_debugger) m_debugger->pause_changed(true, m_pause_why);
+}
+
+void scheduler::pause(pause_reason why) { enter_pause(why); }
+
+void scheduler::resume() {
+    m_step_budget = 0;
+    m_tick_budget = 0;
+    if (!m_paused) return;
+    m_paused = false;
+    if (!m_pause_announced) return; // it never stopped: nothing to announce either way
+    if (m_sink) [[unlikely]] {
+        m_step_ts = now_ns();
+        emit(event_kind::control, 0, static_cast<std::uint8_t>(traces::control_kind::resume));
+    }
+    if (m_debugger) m_debugger->pause_changed(false, pause_reason::pause);
+}
+
+void scheduler::step(std::uint64_t count) {
+    if (count == 0) return;
+    resume();
+    m_step_budget = count;
+}
+
+void scheduler::tick(std::uint64_t count) {
+    if (count == 0) return;
+    resume();
+    m_tick_budget = count;
+}
+
+void scheduler::wait_while_paused() {
+    // Paused: keep the loop turning so IO, timers and control messages are still handled. The
+    // debugger keeps a handle referenced while paused, so this blocks until something happens.
+    if (!m_pause_announced) announce_pause();
+    flush_events();
+    if (!uv_loop_alive(m_loop)) {
+        resume(); // nothing could ever un-pause us: run on rather than hang
+        return;
+    }
+    m_callbacks = 0;
+    uv_run(m_loop, UV_RUN_ONCE);
+    flush_events();
+    if (m_debugger) m_debugger->after_poll();
 }
 
 void scheduler::run_step(detail::task_record& task) {
@@ -300,8 +406,9 @@ void scheduler::poll_io() {
     if (m_sink) [[unlikely]] {
         m_step_ts = now_ns();
         emit(event_kind::poll_end, 0, 0, m_callbacks);
-        if (m_pending.size() >= pending_flush_threshold) flush_events();
+        if (m_debugger || m_pending.size() >= pending_flush_threshold) flush_events();
     }
+    if (m_debugger) m_debugger->after_poll();
 }
 
 // --- recording -------------------------------------------------------------------------------

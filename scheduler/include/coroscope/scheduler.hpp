@@ -49,6 +49,36 @@ public:
     void use_random_policy(std::uint64_t seed);
     // Cancels a task (see cancel.hpp): a waiting task is woken and its await point throws.
     void cancel(detail::task_record& task);
+
+    // --- debugger control (the live agent drives these from loop callbacks) -------------------
+    enum class pause_reason : std::uint8_t { pause, step, tick, breakpoint };
+    // Told about pauses and steps; all calls come from the loop's thread, inside run().
+    class debugger {
+    public:
+        virtual ~debugger() = default;
+        // Before `task` runs a step: true pauses before it runs (a "task resumed" breakpoint).
+        virtual bool break_before(std::uint32_t task) = 0;
+        // After every step, once the step's events have reached the sink.
+        virtual void after_step() = 0;
+        // After every poll of the loop (running or paused), once its events have reached the sink.
+        virtual void after_poll() = 0;
+        // The scheduler stopped running steps (paused before the next one), or runs again.
+        virtual void pause_changed(bool paused, pause_reason why) = 0;
+    };
+    // Attaches a debugger: events are handed to the sink after every step rather than every poll.
+    void attach_debugger(debugger* d) { m_debugger = d; }
+    // Stops before the next step. While paused the loop keeps polling: IO and timers are
+    // recorded and tasks become ready, but none runs.
+    void pause(pause_reason why = pause_reason::pause);
+    // Runs freely again.
+    void resume();
+    // Runs exactly `count` steps, then pauses.
+    void step(std::uint64_t count = 1);
+    // Runs to the `count`-th next tick boundary (after a tick's poll, before the next tick), then pauses.
+    void tick(std::uint64_t count = 1);
+    bool paused() const { return m_paused; }
+    // Whether the current tick has begun and not finished (false = at a tick boundary).
+    bool inside_tick() const { return m_tick_open; }
     // run() ended with tasks still waiting on something that can never happen.
     bool stuck() const { return m_stuck; }
     // One line per live task saying what it waits on (for the stuck report).
@@ -106,6 +136,12 @@ private:
     static void leave_sleepers(detail::task_record& task, void* self);
 
     void adopt(std::shared_ptr<detail::task_record> record);
+    void begin_tick();
+    bool hold() const { return m_paused; }
+    void enter_pause(pause_reason why);
+    void announce_pause();
+    void wait_while_paused();
+    std::size_t pick_next(std::size_t candidates);
     void run_step(detail::task_record& task);
     void finish_task(detail::task_record& task);
     void poll_io();
@@ -129,6 +165,18 @@ private:
     std::uint32_t m_tick = 0;
     std::uint32_t m_callbacks = 0;   // loop callbacks that ran in the current poll
     bool m_stuck = false;
+    // Debugger control state.
+    debugger* m_debugger = nullptr;
+    bool m_paused = false;
+    bool m_pause_announced = false;    // the debugger was told (the loop has stopped running steps)
+    pause_reason m_pause_why = pause_reason::pause;
+    bool m_tick_open = false;          // a tick has begun: its tick_begin was emitted
+    std::size_t m_tick_left = 0;       // tasks of the current tick's batch still to run
+    std::uint64_t m_step_budget = 0;   // steps to run before pausing (0 = no limit)
+    std::uint64_t m_tick_budget = 0;   // tick boundaries to pass before pausing (0 = no limit)
+    bool m_break_checked = false;      // the front task already passed break_before (resume runs it)
+    bool m_have_pick = false;          // m_pick was drawn for the next step (kept across a pause)
+    std::size_t m_pick = 0;
     bool m_in_step = false;
     std::uint64_t m_step_ts = 0;     // the running step's timestamp, shared by its events
 

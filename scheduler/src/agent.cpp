@@ -1,0 +1,745 @@
+#include <coroscope/agent.hpp>
+#include <coroscope/traces/binary.hpp>
+#include <coroscope/traces/wire.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace coroscope {
+
+using nlohmann::json;
+using traces::event_kind;
+namespace wire = traces::wire;
+
+namespace {
+constexpr std::size_t keep_history_bytes = std::size_t{64} << 20; // late clients get the whole stream up to this
+constexpr std::size_t client_queue_limit = std::size_t{8} << 20;  // a client further behind is disconnected
+constexpr std::uint64_t handshake_ms = 2000;
+
+enum class breakpoint_kind { spawn, resume, ready, exception, long_step };
+
+struct breakpoint {
+    std::uint32_t id;
+    breakpoint_kind kind;
+    std::uint32_t task = 0;     // resume
+    std::uint32_t resource = 0; // ready (0 = any)
+    std::uint64_t ns = 0;       // long_step threshold
+};
+
+bool is_loopback(const sockaddr_storage& addr) {
+    if (addr.ss_family == AF_INET) {
+        auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (addr.ss_family == AF_INET6) {
+        auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+        static const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return std::memcmp(&in6->sin6_addr, loopback, 16) == 0;
+    }
+    return false;
+}
+
+// "HOST:PORT", "[V6]:PORT"; localhost means 127.0.0.1. Returns "" or the problem.
+std::string parse_tcp_address(const std::string& text, sockaddr_storage& out) {
+    std::string host, port;
+    if (!text.empty() && text[0] == '[') {
+        auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            return "expected [IPV6]:PORT";
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string::npos) return "expected HOST:PORT or unix:PATH";
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    if (host == "localhost") host = "127.0.0.1";
+    char* end = nullptr;
+    unsigned long port_number = std::strtoul(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || port_number > 65535) return "port '" + port + "' is not a number from 0 to 65535";
+    std::memset(&out, 0, sizeof out);
+    if (uv_ip4_addr(host.c_str(), static_cast<int>(port_number), reinterpret_cast<sockaddr_in*>(&out)) == 0) return "";
+    if (uv_ip6_addr(host.c_str(), static_cast<int>(port_number), reinterpret_cast<sockaddr_in6*>(&out)) == 0) return "";
+    return "host '" + host + "' is not an IP address";
+}
+
+} // namespace
+
+struct agent::impl {
+    struct client;
+
+    struct write_request {
+        uv_write_t req;
+        std::string bytes;
+        client* owner;
+    };
+
+    struct client {
+        impl* owner = nullptr;
+        std::uint32_t id = 0;
+        uv_stream_t* stream = nullptr;
+        uv_timer_t* handshake_timer = nullptr;
+        int open_handles = 0;
+        wire::frame_reader reader;
+        bool ready = false;
+        bool closing = false;
+        std::uint64_t offset = 0;                  // next byte of the shared stream to send
+        std::unique_ptr<traces::binary::encoder> own; // late joiner after history was dropped
+        std::string own_pending;
+        std::size_t queued = 0;                    // bytes handed to libuv, not yet written
+    };
+
+    struct pending_reply {
+        std::uint32_t client;
+        json id;
+    };
+
+    scheduler& sched;
+    uv_loop_t* loop;
+    agent_options options;
+    std::string error;
+    std::string bound;
+    uv_stream_t* listener = nullptr;
+    std::string unix_path;
+    int open_handles = 0; // listener + clients' handles not yet closed
+
+    traces::header header;
+    std::vector<std::string> strings{std::string{}};
+    traces::binary::encoder encoder;
+    std::string stream;
+    std::uint64_t stream_base = 0; // absolute offset of stream[0]
+    bool keeping_all = true;
+
+    std::vector<std::unique_ptr<client>> clients;
+    std::uint32_t next_client = 1;
+    std::uint32_t controller = 0;
+    std::vector<pending_reply> waiting_for_pause;
+
+    std::vector<breakpoint> breakpoints;
+    std::uint32_t next_breakpoint = 1;
+    std::uint32_t hit = 0; // a breakpoint matched by an event; pause before the next step
+    std::uint32_t last_hit = 0;
+    std::uint64_t resume_ts = 0;
+    bool paused = false;
+    bool finished = false;
+    // Events other than loop bookkeeping (tick, poll) arrived since the last pump. A poll with
+    // nothing else to report is not sent on its own: its write's completion would wake the loop
+    // for another poll, and so on forever. It goes out with the next batch that matters.
+    bool news = false;
+
+    impl(scheduler& s, agent_options o) : sched(s), loop(s.loop()), options(std::move(o)) {}
+
+    // --- listening -----------------------------------------------------------------------------
+
+    void listen() {
+        const std::string& address = options.address;
+        int rc = 0;
+        if (address.rfind("unix:", 0) == 0) {
+            unix_path = address.substr(5);
+            if (unix_path.empty()) {
+                error = "COROSCOPE_LISTEN=" + address + ": empty socket path";
+                return;
+            }
+            auto* pipe = new uv_pipe_t;
+            uv_pipe_init(loop, pipe, 0);
+            adopt_handle(reinterpret_cast<uv_handle_t*>(pipe), this);
+            mode_t old_mask = ::umask(0177); // the socket file is created mode 0600
+            rc = uv_pipe_bind(pipe, unix_path.c_str());
+            ::umask(old_mask);
+            listener = reinterpret_cast<uv_stream_t*>(pipe);
+            bound = address;
+        } else {
+            sockaddr_storage addr;
+            std::string problem = parse_tcp_address(address, addr);
+            if (!problem.empty()) {
+                error = "COROSCOPE_LISTEN=" + address + ": " + problem;
+                return;
+            }
+            if (!is_loopback(addr)) {
+                if (!options.allow_remote) {
+                    error = "COROSCOPE_LISTEN=" + address +
+                            ": not a loopback address; set COROSCOPE_ALLOW_REMOTE=1 (and COROSCOPE_TOKEN) to serve it";
+                    return;
+                }
+                if (options.token.empty()) {
+                    error = "COROSCOPE_LISTEN=" + address + ": a non-loopback address needs COROSCOPE_TOKEN";
+                    return;
+                }
+                std::fprintf(stderr, "coroscope: warning: serving the debugger on non-loopback address %s\n",
+                             address.c_str());
+            }
+            auto* tcp = new uv_tcp_t;
+            uv_tcp_init(loop, tcp);
+            adopt_handle(reinterpret_cast<uv_handle_t*>(tcp), this);
+            rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&addr), 0);
+            listener = reinterpret_cast<uv_stream_t*>(tcp);
+            if (rc == 0) {
+                sockaddr_storage name;
+                int len = sizeof name;
+                uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&name), &len);
+                char host[64] = {};
+                int port = 0;
+                if (name.ss_family == AF_INET6) {
+                    uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&name), host, sizeof host);
+                    port = ntohs(reinterpret_cast<sockaddr_in6*>(&name)->sin6_port);
+                    bound = "[" + std::string(host) + "]:" + std::to_string(port);
+                } else {
+                    uv_ip4_name(reinterpret_cast<sockaddr_in*>(&name), host, sizeof host);
+                    port = ntohs(reinterpret_cast<sockaddr_in*>(&name)->sin_port);
+                    bound = std::string(host) + ":" + std::to_string(port);
+                }
+            }
+        }
+        if (rc == 0) rc = uv_listen(listener, 8, &impl::on_connection);
+        if (rc != 0) {
+            error = "COROSCOPE_LISTEN=" + address + ": " + uv_strerror(rc);
+            if (!unix_path.empty() && rc != UV_EADDRINUSE) ::unlink(unix_path.c_str());
+            if (rc == UV_EADDRINUSE) unix_path.clear(); // not ours to remove
+            return;
+        }
+        update_refs();
+    }
+
+    static void adopt_handle(uv_handle_t* handle, void* data) {
+        handle->data = data;
+    }
+
+    static void on_listener_closed(uv_handle_t* handle) {
+        auto* self = static_cast<impl*>(handle->data);
+        --self->open_handles;
+        if (handle->type == UV_NAMED_PIPE) delete reinterpret_cast<uv_pipe_t*>(handle);
+        else delete reinterpret_cast<uv_tcp_t*>(handle);
+    }
+
+    static void on_connection(uv_stream_t* server, int status) {
+        auto* self = static_cast<impl*>(server->data);
+        if (status < 0) return;
+        auto c = std::make_unique<client>();
+        c->owner = self;
+        c->id = self->next_client++;
+        if (server->type == UV_NAMED_PIPE) {
+            auto* pipe = new uv_pipe_t;
+            uv_pipe_init(self->loop, pipe, 0);
+            c->stream = reinterpret_cast<uv_stream_t*>(pipe);
+        } else {
+            auto* tcp = new uv_tcp_t;
+            uv_tcp_init(self->loop, tcp);
+            uv_tcp_nodelay(tcp, 1);
+            c->stream = reinterpret_cast<uv_stream_t*>(tcp);
+        }
+        c->stream->data = c.get();
+        ++c->open_handles;
+        ++self->open_handles;
+        if (uv_accept(server, c->stream) != 0) {
+            self->close_client(*c);
+            self->clients.push_back(std::move(c));
+            return;
+        }
+        c->handshake_timer = new uv_timer_t;
+        uv_timer_init(self->loop, c->handshake_timer);
+        c->handshake_timer->data = c.get();
+        ++c->open_handles;
+        ++self->open_handles;
+        uv_timer_start(c->handshake_timer, &impl::on_handshake_timeout, handshake_ms, 0);
+        uv_unref(reinterpret_cast<uv_handle_t*>(c->handshake_timer));
+        uv_read_start(c->stream, &impl::on_alloc, &impl::on_read);
+        self->clients.push_back(std::move(c));
+        self->update_refs();
+    }
+
+    // While paused the agent's handles keep the loop alive, so the paused scheduler waits for
+    // commands; while running they do not, so a finished or stuck program is never held up.
+    void update_refs() {
+        auto set = [&](uv_handle_t* h) {
+            if (!h || uv_is_closing(h)) return;
+            if (paused) uv_ref(h);
+            else uv_unref(h);
+        };
+        set(reinterpret_cast<uv_handle_t*>(listener));
+        for (auto& c : clients) set(reinterpret_cast<uv_handle_t*>(c->stream));
+    }
+
+    // --- connections ---------------------------------------------------------------------------
+
+    static void on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) {
+        static thread_local char buffer[64 * 1024];
+        *buf = uv_buf_init(buffer, sizeof buffer);
+    }
+
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+        auto* c = static_cast<client*>(stream->data);
+        impl* self = c->owner;
+        if (nread < 0) {
+            self->close_client(*c);
+            return;
+        }
+        if (c->closing) return;
+        c->reader.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+        wire::frame_reader::frame f;
+        while (!c->closing && c->reader.next(f)) self->handle_frame(*c, f);
+        if (!c->closing && !c->reader.error().empty()) {
+            self->send_json(*c, wire::frame_type::error, {{"error", c->reader.error()}});
+            self->close_client_after_flush(*c);
+        }
+    }
+
+    static void on_handshake_timeout(uv_timer_t* timer) {
+        auto* c = static_cast<client*>(timer->data);
+        if (!c->ready && !c->closing) {
+            c->owner->send_json(*c, wire::frame_type::error, {{"error", "handshake: no hello within 2 seconds"}});
+            c->owner->close_client_after_flush(*c);
+        }
+    }
+
+    void handle_frame(client& c, const wire::frame_reader::frame& f) {
+        json message = json::parse(f.payload, nullptr, false);
+        if (!c.ready) {
+            handle_hello(c, f, message);
+            return;
+        }
+        if (f.type != wire::frame_type::command) {
+            send_json(c, wire::frame_type::reply,
+                      {{"id", nullptr}, {"ok", false}, {"error", "unexpected frame type " + std::to_string(static_cast<int>(f.type))}});
+            return;
+        }
+        if (message.is_discarded() || !message.is_object()) {
+            send_json(c, wire::frame_type::reply, {{"id", nullptr}, {"ok", false}, {"error", "malformed command: not a JSON object"}});
+            return;
+        }
+        handle_command(c, message);
+    }
+
+    void handle_hello(client& c, const wire::frame_reader::frame& f, const json& hello) {
+        std::string problem;
+        std::string version = "?";
+        if (f.type != wire::frame_type::hello || hello.is_discarded() || !hello.is_object()) {
+            problem = "handshake: expected a hello frame with a JSON object";
+        } else if (hello.value("magic", std::string()) != wire::hello_magic) {
+            problem = "handshake: wrong magic (expected \"coroscope-live\")";
+        } else {
+            version = hello.value("version", std::string("?"));
+            unsigned major = 0;
+            if (std::sscanf(version.c_str(), "%u.", &major) != 1 || major != wire::protocol_major) {
+                problem = "handshake: protocol version " + version + " is not supported by this program (" +
+                          std::to_string(wire::protocol_major) + "." + std::to_string(wire::protocol_minor) + ")";
+            } else if (!options.token.empty() &&
+                       !wire::constant_time_equal(hello.value("token", std::string()), options.token)) {
+                problem = "handshake: wrong token";
+            }
+        }
+        if (!problem.empty()) {
+            send_json(c, wire::frame_type::error, {{"error", problem}});
+            close_client_after_flush(c);
+            return;
+        }
+        c.ready = true;
+        uv_timer_stop(c.handshake_timer);
+        send_json(c, wire::frame_type::welcome,
+                  {{"version", std::to_string(wire::protocol_major) + "." + std::to_string(wire::protocol_minor)},
+                   {"program", header.producer},
+                   {"pid", header.pid},
+                   {"client", c.id},
+                   {"paused", paused},
+                   {"step", sched.steps()},
+                   {"tick", sched.ticks()}});
+        if (keeping_all) {
+            c.offset = 0;
+        } else {
+            // The history was too long to keep: this client's stream starts now.
+            c.own = std::make_unique<traces::binary::encoder>();
+            c.own_pending = c.own->encode_header(header);
+            for (std::size_t id = 1; id < strings.size(); ++id)
+                c.own->encode_string(static_cast<std::uint32_t>(id), strings[id], c.own_pending);
+        }
+        pump();
+    }
+
+    json position(bool include_paused = true) const {
+        json j = {{"step", sched.steps()}, {"tick", sched.ticks()}};
+        if (include_paused) j["paused"] = paused;
+        return j;
+    }
+
+    void reply(client& c, const json& id, json body) {
+        body["id"] = id;
+        send_json(c, wire::frame_type::reply, body);
+    }
+
+    void handle_command(client& c, const json& message) {
+        json id = message.contains("id") ? message["id"] : json(nullptr);
+        auto cmd_it = message.find("cmd");
+        if (cmd_it == message.end() || !cmd_it->is_string()) {
+            reply(c, id, {{"ok", false}, {"error", "malformed command: field 'cmd' is missing or not a string"}});
+            return;
+        }
+        std::string cmd = cmd_it->get<std::string>();
+        static const char* known[] = {"status", "pause", "resume", "continue", "step", "tick", "break", "clear"};
+        if (std::find_if(std::begin(known), std::end(known), [&](const char* k) { return cmd == k; }) == std::end(known)) {
+            reply(c, id, {{"ok", false}, {"error", "unknown command '" + cmd + "'"}});
+            return;
+        }
+        if (cmd == "status") {
+            json body = position();
+            body["ok"] = true;
+            reply(c, id, body);
+            return;
+        }
+        if (controller != 0 && controller != c.id) {
+            reply(c, id, {{"ok", false}, {"error", "busy: client " + std::to_string(controller) + " holds control"}});
+            return;
+        }
+        std::uint64_t count = 1;
+        if (auto it = message.find("count"); it != message.end()) {
+            if (!it->is_number_unsigned() || it->get<std::uint64_t>() == 0) {
+                reply(c, id, {{"ok", false}, {"error", "field 'count' must be a positive integer"}});
+                return;
+            }
+            count = it->get<std::uint64_t>();
+        }
+        if (cmd == "break") {
+            std::string problem;
+            breakpoint bp = parse_breakpoint(message, problem);
+            if (!problem.empty()) {
+                reply(c, id, {{"ok", false}, {"error", problem}});
+                return;
+            }
+            controller = c.id;
+            breakpoints.push_back(bp);
+            reply(c, id, {{"ok", true}, {"breakpoint", bp.id}});
+            return;
+        }
+        if (cmd == "clear") {
+            auto it = message.find("breakpoint");
+            if (it == message.end()) breakpoints.clear();
+            else if (it->is_number_unsigned()) {
+                auto which = it->get<std::uint32_t>();
+                std::erase_if(breakpoints, [&](const breakpoint& b) { return b.id == which; });
+            } else {
+                reply(c, id, {{"ok", false}, {"error", "field 'breakpoint' must be a breakpoint id"}});
+                return;
+            }
+            controller = c.id;
+            reply(c, id, {{"ok", true}});
+            return;
+        }
+        controller = c.id;
+        if (cmd == "pause") {
+            if (paused) {
+                json body = position();
+                body["ok"] = true;
+                reply(c, id, body);
+            } else {
+                waiting_for_pause.push_back({c.id, id}); // answered when the loop has stopped
+                sched.pause();
+            }
+        } else if (cmd == "resume" || cmd == "continue") {
+            sched.resume();
+            reply(c, id, {{"ok", true}, {"paused", false}});
+        } else if (cmd == "step" || cmd == "tick") {
+            waiting_for_pause.push_back({c.id, id});
+            if (cmd == "step") sched.step(count);
+            else sched.tick(count);
+        }
+    }
+
+    breakpoint parse_breakpoint(const json& message, std::string& problem) {
+        breakpoint bp{next_breakpoint, breakpoint_kind::spawn};
+        auto it = message.find("breakpoint");
+        if (it == message.end() || !it->is_object() || !it->contains("kind") || !(*it)["kind"].is_string()) {
+            problem = "field 'breakpoint' must be an object with a 'kind'";
+            return bp;
+        }
+        const json& b = *it;
+        std::string kind = b["kind"].get<std::string>();
+        auto number = [&](const char* field, bool required) -> std::uint64_t {
+            auto f = b.find(field);
+            if (f == b.end()) {
+                if (required) problem = "breakpoint '" + kind + "' needs field '" + field + "'";
+                return 0;
+            }
+            if (!f->is_number_unsigned()) {
+                problem = std::string("breakpoint field '") + field + "' must be a non-negative integer";
+                return 0;
+            }
+            return f->get<std::uint64_t>();
+        };
+        if (kind == "spawn") bp.kind = breakpoint_kind::spawn;
+        else if (kind == "resume") {
+            bp.kind = breakpoint_kind::resume;
+            bp.task = static_cast<std::uint32_t>(number("task", true));
+        } else if (kind == "ready") {
+            bp.kind = breakpoint_kind::ready;
+            bp.resource = static_cast<std::uint32_t>(number("resource", false));
+        } else if (kind == "exception") bp.kind = breakpoint_kind::exception;
+        else if (kind == "long_step") {
+            bp.kind = breakpoint_kind::long_step;
+            bp.ns = number("ms", true) * 1'000'000;
+        } else problem = "unknown breakpoint kind '" + kind + "'";
+        if (problem.empty()) ++next_breakpoint;
+        return bp;
+    }
+
+    // --- sending -------------------------------------------------------------------------------
+
+    void send_json(client& c, wire::frame_type type, const json& body) {
+        std::string frame;
+        wire::append_frame(frame, type, body.dump(-1, ' ', false, json::error_handler_t::replace));
+        write(c, std::move(frame));
+    }
+
+    void write(client& c, std::string bytes) {
+        if (c.closing || bytes.empty()) return;
+        if (c.queued + bytes.size() > client_queue_limit) {
+            // It stopped reading: disconnect it alone; it can reconnect and get the stream again.
+            std::fprintf(stderr, "coroscope: inspector client %u fell %zu bytes behind; disconnected\n", c.id, c.queued);
+            close_client(c);
+            return;
+        }
+        auto* req = new write_request;
+        req->bytes = std::move(bytes);
+        req->owner = &c;
+        req->req.data = req;
+        uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
+        c.queued += req->bytes.size();
+        int rc = uv_write(&req->req, c.stream, &buf, 1, &impl::on_written);
+        if (rc != 0) {
+            c.queued -= req->bytes.size();
+            delete req;
+            close_client(c);
+        }
+    }
+
+    static void on_written(uv_write_t* req, int status) {
+        auto* w = static_cast<write_request*>(req->data);
+        client* c = w->owner;
+        c->queued -= w->bytes.size();
+        delete w;
+        if (status < 0 && !c->closing) c->owner->close_client(*c);
+    }
+
+    static void append_events(std::string& frames, std::string_view bytes) {
+        while (!bytes.empty()) {
+            std::size_t n = std::min(bytes.size(), wire::max_frame_payload);
+            wire::append_frame(frames, wire::frame_type::events, bytes.substr(0, n));
+            bytes.remove_prefix(n);
+        }
+    }
+
+    // Sends every client the stream bytes it has not had yet, then forgets what all have.
+    void pump() {
+        news = false;
+        for (auto& c : clients) {
+            if (!c->ready || c->closing) continue;
+            std::string frames;
+            if (c->own) {
+                append_events(frames, c->own_pending);
+                c->own_pending.clear();
+            } else {
+                std::uint64_t end = stream_base + stream.size();
+                if (c->offset < end) {
+                    append_events(frames, std::string_view(stream).substr(c->offset - stream_base));
+                    c->offset = end;
+                }
+            }
+            write(*c, std::move(frames));
+        }
+        if (keeping_all && stream.size() > keep_history_bytes) keeping_all = false;
+        if (!keeping_all) {
+            std::uint64_t keep_from = stream_base + stream.size();
+            for (auto& c : clients)
+                if (c->ready && !c->closing && !c->own) keep_from = std::min(keep_from, c->offset);
+            stream.erase(0, keep_from - stream_base);
+            stream_base = keep_from;
+        }
+    }
+
+    void notify_all(const json& body) {
+        for (auto& c : clients)
+            if (c->ready && !c->closing) send_json(*c, wire::frame_type::notice, body);
+    }
+
+    void answer_waiting(const json& body) {
+        for (auto& w : waiting_for_pause) {
+            for (auto& c : clients) {
+                if (c->id == w.client && c->ready && !c->closing) reply(*c, w.id, body);
+            }
+        }
+        waiting_for_pause.clear();
+    }
+
+    // --- closing -------------------------------------------------------------------------------
+
+    static void on_client_handle_closed(uv_handle_t* handle) {
+        auto* c = static_cast<client*>(handle->data);
+        impl* self = c->owner;
+        if (handle->type == UV_TIMER) delete reinterpret_cast<uv_timer_t*>(handle);
+        else if (handle->type == UV_NAMED_PIPE) delete reinterpret_cast<uv_pipe_t*>(handle);
+        else delete reinterpret_cast<uv_tcp_t*>(handle);
+        --self->open_handles;
+        if (--c->open_handles == 0)
+            std::erase_if(self->clients, [&](const std::unique_ptr<client>& p) { return p.get() == c; });
+    }
+
+    void close_client(client& c) {
+        if (c.closing) return;
+        c.closing = true;
+        if (controller == c.id) controller = 0; // control is free again
+        std::erase_if(waiting_for_pause, [&](const pending_reply& w) { return w.client == c.id; });
+        if (c.handshake_timer) uv_close(reinterpret_cast<uv_handle_t*>(c.handshake_timer), &impl::on_client_handle_closed);
+        uv_close(reinterpret_cast<uv_handle_t*>(c.stream), &impl::on_client_handle_closed);
+    }
+
+    // Lets queued bytes (an error message) reach the client, then closes.
+    void close_client_after_flush(client& c) {
+        if (c.closing) return;
+        uv_read_stop(c.stream);
+        auto* req = new uv_shutdown_t;
+        req->data = &c;
+        if (uv_shutdown(req, c.stream, [](uv_shutdown_t* r, int) {
+                auto* cl = static_cast<client*>(r->data);
+                delete r;
+                cl->owner->close_client(*cl);
+            }) != 0) {
+            delete req;
+            close_client(c);
+        }
+    }
+
+    void close_all() {
+        for (auto& c : clients) close_client(*c);
+        if (listener && !uv_is_closing(reinterpret_cast<uv_handle_t*>(listener))) {
+            uv_close(reinterpret_cast<uv_handle_t*>(listener), &impl::on_listener_closed);
+            if (!unix_path.empty()) ::unlink(unix_path.c_str());
+        }
+        // Close callbacks run on the next loop iterations; the agent owns nothing else that runs.
+        for (int i = 0; i < 100 && open_handles > 0; ++i) uv_run(loop, UV_RUN_NOWAIT);
+    }
+};
+
+agent::agent(scheduler& sched, agent_options options) : m_impl(std::make_unique<impl>(sched, std::move(options))) {
+    // A client that disconnects while we write must not kill the program.
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
+    m_impl->open_handles = 0;
+    m_impl->listen();
+    if (m_impl->listener) m_impl->open_handles += 1;
+}
+
+agent::~agent() { m_impl->close_all(); }
+
+const std::string& agent::error() const { return m_impl->error; }
+std::string agent::bound_address() const { return m_impl->bound; }
+
+void agent::finish(int exit_code, unsigned linger_ms) {
+    impl& s = *m_impl;
+    if (s.finished) return;
+    s.finished = true;
+    s.pump();
+    s.answer_waiting({{"ok", true}, {"exited", exit_code}});
+    s.notify_all({{"exited", exit_code}});
+    // Give connected clients a moment to receive the end of the stream.
+    std::uint64_t deadline = uv_hrtime() + std::uint64_t{linger_ms} * 1'000'000;
+    auto pending = [&] {
+        for (auto& c : s.clients)
+            if (!c->closing && c->queued > 0) return true;
+        return false;
+    };
+    while (pending() && uv_hrtime() < deadline) {
+        for (auto& c : s.clients) if (!c->closing) uv_ref(reinterpret_cast<uv_handle_t*>(c->stream));
+        uv_run(s.loop, UV_RUN_NOWAIT);
+        if (pending()) ::usleep(1000);
+    }
+    s.close_all();
+}
+
+void agent::on_header(const traces::header& h) {
+    m_impl->header = h;
+    m_impl->stream += m_impl->encoder.encode_header(h);
+}
+
+void agent::on_string(std::uint32_t id, std::string_view text) {
+    impl& s = *m_impl;
+    if (id >= s.strings.size()) s.strings.resize(id + 1);
+    s.strings[id] = text;
+    s.encoder.encode_string(id, text, s.stream);
+    for (auto& c : s.clients)
+        if (c->own) c->own->encode_string(id, text, c->own_pending);
+}
+
+void agent::on_event(const traces::event& e) {
+    impl& s = *m_impl;
+    s.encoder.encode_event(e, s.stream);
+    for (auto& c : s.clients)
+        if (c->own) c->own->encode_event(e, c->own_pending);
+    if (e.kind != event_kind::tick_begin && e.kind != event_kind::poll_begin && e.kind != event_kind::poll_end)
+        s.news = true;
+    if (e.kind == event_kind::task_resume) s.resume_ts = e.ts_ns;
+    if (s.breakpoints.empty() || s.hit != 0) return;
+    for (const breakpoint& bp : s.breakpoints) {
+        bool match = false;
+        switch (bp.kind) {
+        case breakpoint_kind::spawn: match = e.kind == event_kind::task_spawn; break;
+        case breakpoint_kind::ready: match = e.kind == event_kind::io_ready && (bp.resource == 0 || bp.resource == e.a); break;
+        case breakpoint_kind::exception: match = e.kind == event_kind::frame_exit && e.code != 0; break;
+        case breakpoint_kind::long_step:
+            match = (e.kind == event_kind::task_suspend || e.kind == event_kind::task_exit) && e.ts_ns - s.resume_ts >= bp.ns;
+            break;
+        case breakpoint_kind::resume: break; // checked before the step, in break_before
+        }
+        if (match) {
+            s.hit = bp.id;
+            break;
+        }
+    }
+}
+
+bool agent::break_before(std::uint32_t task) {
+    for (const breakpoint& bp : m_impl->breakpoints) {
+        if (bp.kind == breakpoint_kind::resume && bp.task == task) {
+            m_impl->last_hit = bp.id;
+            return true;
+        }
+    }
+    return false;
+}
+
+void agent::after_step() {
+    impl& s = *m_impl;
+    if (s.hit != 0) {
+        s.last_hit = std::exchange(s.hit, 0);
+        s.sched.pause(scheduler::pause_reason::breakpoint);
+    }
+    s.pump();
+}
+
+void agent::after_poll() {
+    if (m_impl->news || m_impl->hit != 0) after_step();
+}
+
+void agent::pause_changed(bool paused, scheduler::pause_reason why) {
+    impl& s = *m_impl;
+    s.paused = paused;
+    s.update_refs();
+    s.pump();
+    if (!paused) return;
+    static const char* names[] = {"pause", "step", "tick", "breakpoint"};
+    json notice = s.position();
+    notice["why"] = names[static_cast<int>(why)];
+    if (why == scheduler::pause_reason::breakpoint) notice["breakpoint"] = s.last_hit;
+    s.notify_all(notice);
+    json answer = s.position();
+    answer["ok"] = true;
+    answer["why"] = notice["why"];
+    s.answer_waiting(answer);
+}
+
+} // namespace coroscope
