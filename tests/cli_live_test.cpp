@@ -433,7 +433,7 @@ TEST_CASE("live: coroscope-trace control drives a paused program, which stays as
     CHECK_THAT(refused.out, Catch::StartsWith("coroscope-trace: " + program.address + ": "));
 }
 
-TEST_CASE("live: refusals and bad input get the documented answers; the program still completes") {
+TEST_CASE("live: refusals and bad input get the documented answers, the program still completes") {
     live_program program("sample-nested", {"COROSCOPE_TOKEN=s3cret"});
 
     // Wrong token.

@@ -384,7 +384,7 @@ TEST_CASE("live client: a welcome of another major version, silence and oversize
     }
 }
 
-TEST_CASE("live client: commands get their replies by id; notices queue in order") {
+TEST_CASE("live client: commands get their replies by id, notices queue in order") {
     fake_program program([&](fake_connection& c) {
         json hello;
         if (!expect_hello(c, hello)) return;

@@ -132,7 +132,7 @@ TEST_CASE("mutex handed to a task cancelled before it ran passes on to the next 
     CHECK(result.loop_close == 0);
 }
 
-TEST_CASE("mutex guards moved around release exactly once; stuck lockers are freed") {
+TEST_CASE("mutex guards moved around release exactly once, stuck lockers are freed") {
     auto result = run_recorded([&]() -> task<void> {
         coroscope::mutex m;
         coroscope::mutex::guard outer;

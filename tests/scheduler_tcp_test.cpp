@@ -408,7 +408,7 @@ task<void> cancel_woken_acceptor(int& accepted) {
 
 } // namespace
 
-TEST_CASE("cancellation during accept; a cancelled acceptor's connection goes to the next") {
+TEST_CASE("cancellation during accept, a cancelled acceptor's connection goes to the next") {
     bool second_accepted = false;
     auto result = run_recorded([&] { return cancel_during_accept(second_accepted); });
     CHECK(second_accepted);

@@ -340,7 +340,7 @@ TEST_CASE("a binary trace of a newer major version is refused naming both versio
     CHECK_THAT(early.report.error, Catch::Contains("2.3"));
 }
 
-TEST_CASE("a newer minor version loads; unknown records and fields are skipped and counted") {
+TEST_CASE("a newer minor version loads, unknown records and fields are skipped and counted") {
     trace t = random_trace(7, 4);
     binary::encoder enc;
     header h = t.header;
