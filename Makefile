@@ -54,5 +54,13 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(XVFB) ctest --output-on-failure -j$(JOBS)
 
+# Benchmarks: a separate Release build; each program prints ratios against a baseline of the same run.
+BENCH_BUILD ?= build-bench
+BENCHES     := bench-switch bench-tracing bench-trace-load bench-echo
+bench: deps bench-deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCOROSCOPE_BUILD_BENCH=ON -DCOROSCOPE_BUILD_GUI=OFF -DBUILD_TESTING=OFF
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target $(BENCHES)
+	@for b in $(BENCHES); do $(BENCH_BUILD)/bin/$$b || exit 1; done
+
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,75 @@
+#pragma once
+// Shared helpers of the benchmarks: timing (warmup, then the median of several interleaved runs)
+// and the result table every benchmark prints. Results are ratios against a baseline measured in
+// the same run, so they compare across machines better than absolute times do.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+using clock_type = std::chrono::steady_clock;
+
+// Seconds taken by f().
+template <typename F>
+double seconds(F&& f) {
+    auto start = clock_type::now();
+    f();
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+inline double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Several variants measured round-robin (A B C, A B C, ...) so slow drift of the machine hits all
+// of them alike; one warmup round first. Returns the median seconds of each variant.
+inline std::vector<double> interleaved_medians(const std::vector<std::function<void()>>& variants, int runs,
+                                               int warmup = 1) {
+    for (int w = 0; w < warmup; ++w)
+        for (const auto& v : variants) v();
+    std::vector<std::vector<double>> times(variants.size());
+    for (int r = 0; r < runs; ++r)
+        for (std::size_t i = 0; i < variants.size(); ++i) times[i].push_back(seconds(variants[i]));
+    std::vector<double> medians;
+    for (auto& t : times) medians.push_back(median(t));
+    return medians;
+}
+
+enum class verdict { none, pass, miss };
+
+struct row {
+    std::string name;
+    double value = 0;     // in `unit`
+    std::string unit;     // "ns/switch", "M events/s", ...
+    std::string ratio;    // e.g. "1.85x floor", "17.2x faster" ("" = the baseline itself)
+    std::string target;   // e.g. "<= 2x floor" ("" = none)
+    verdict result = verdict::none;
+};
+
+inline std::string fmt(const char* format, double value) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, format, value);
+    return buffer;
+}
+
+inline verdict check(bool ok) { return ok ? verdict::pass : verdict::miss; }
+
+inline void print_table(const std::string& title, const std::vector<row>& rows) {
+    std::printf("\n== %s ==\n", title.c_str());
+    std::printf("%-44s %12s %-12s %-22s %-24s %s\n", "benchmark", "value", "unit", "ratio", "target", "result");
+    for (const row& r : rows) {
+        const char* result = r.result == verdict::pass ? "PASS" : r.result == verdict::miss ? "MISS" : "-";
+        std::printf("%-44s %12.2f %-12s %-22s %-24s %s\n", r.name.c_str(), r.value, r.unit.c_str(),
+                    r.ratio.empty() ? "(baseline)" : r.ratio.c_str(), r.target.empty() ? "-" : r.target.c_str(),
+                    result);
+    }
+    std::fflush(stdout);
+}
+
+} // namespace bench

@@ -1,0 +1,171 @@
+// bench-trace-load: how fast traces are written and read, binary vs JSON Lines.
+//
+// The trace is real: the scheduler records 10 tasks that mostly yield, call a nested frame every 8th
+// iteration and sleep (0 ms, through the loop's timer) every 32nd, until about 5M events are
+// recorded. It is then encoded in memory both ways (traces::encode: write throughput) and decoded
+// from memory (traces::load_bytes: load throughput); both loads are checked to give back every event.
+// JSON Lines is about 50x slower, so it is timed on the trace's first 500k events (the same
+// header, strings and event mix): rates are per event, and the whole bench stays within budget.
+// Targets: binary load >= 50M events/s, and >= 30x faster than JSON Lines.
+//
+// Freed memory is kept in the process (mallopt) so repeated runs measure the codecs, not the
+// kernel handing out fresh pages (on this VM first-touching memory costs ~9 us per 4 KiB page).
+// The first, cold binary load is reported too.
+#include "bench_common.hpp"
+
+#include <coroscope/coroscope.hpp>
+#include <coroscope/traces/reader.hpp>
+#include <coroscope/traces/writer.hpp>
+
+#include <malloc.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+constexpr std::size_t target_events = 5'000'000;
+constexpr std::size_t json_events = 500'000;
+constexpr int tasks = 10;
+
+namespace tr = coroscope::traces;
+
+// A collector that reserves its event vector up front.
+class reserving_collector final : public tr::event_sink {
+public:
+    explicit reserving_collector(std::size_t capacity) { trace.events.reserve(capacity); }
+    void on_header(const tr::header& h) override { trace.header = h; }
+    void on_string(std::uint32_t id, std::string_view text) override { trace.define_string(id, text); }
+    void on_event(const tr::event& e) override { trace.events.push_back(e); }
+    tr::trace trace;
+};
+
+const reserving_collector* recording = nullptr;
+
+coroscope::task<int> nested_work(int i) {
+    co_return i * 2;
+}
+
+coroscope::task<void> worker() {
+    int sum = 0;
+    for (int i = 0; recording->trace.events.size() < target_events; ++i) {
+        if (i % 32 == 31) co_await coroscope::sleep_for(std::chrono::milliseconds(0));
+        else if (i % 8 == 7) sum += co_await nested_work(i);
+        else co_await coroscope::yield();
+    }
+    (void)sum;
+}
+
+tr::trace record_trace() {
+    reserving_collector sink(target_events + 100'000);
+    recording = &sink;
+    uv_loop_t loop;
+    if (uv_loop_init(&loop) != 0) std::abort();
+    {
+        coroscope::scheduler sched(&loop);
+        tr::header h;
+        h.producer = "bench-trace-load";
+        sched.record_to(sink, h);
+        std::vector<coroscope::join_handle<void>> handles;
+        for (int i = 0; i < tasks; ++i) handles.push_back(sched.spawn(worker(), "worker " + std::to_string(i)));
+        sched.run();
+        sched.end_recording();
+    }
+    if (uv_loop_close(&loop) != 0) std::abort();
+    return std::move(sink.trace);
+}
+
+volatile std::size_t sink_value;
+
+// Counts what the decoder delivers: decoding alone, without building a trace in memory.
+class counting_sink final : public tr::event_sink {
+public:
+    void on_header(const tr::header&) override {}
+    void on_string(std::uint32_t, std::string_view) override {}
+    void on_event(const tr::event&) override { ++events; }
+    std::size_t events = 0;
+};
+
+} // namespace
+
+int main() {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30); // big blocks from the heap, not fresh mmaps...
+    mallopt(M_TRIM_THRESHOLD, -1);      // ...and freed memory stays for the next run
+    std::printf("bench-trace-load: recording a %zu-event trace of %d tasks...\n", target_events, tasks);
+    tr::trace trace = record_trace();
+    const double events = static_cast<double>(trace.events.size());
+
+    tr::trace prefix = trace;
+    prefix.events.resize(json_events);
+    const double events_json = static_cast<double>(prefix.events.size());
+
+    std::string bin, jsonl;
+    double write_bin = bench::median({bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); }),
+                                      bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); }),
+                                      bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); })});
+    double write_json = bench::median({bench::seconds([&] { jsonl = tr::encode(prefix, tr::encoding::jsonl); }),
+                                       bench::seconds([&] { jsonl = tr::encode(prefix, tr::encoding::jsonl); })});
+
+    // Round trip check (and the cold load: first touch of the loaded trace's memory).
+    bool ok = true;
+    double cold_bin = 0;
+    {
+        tr::loaded_trace loaded;
+        cold_bin = bench::seconds([&] { loaded = tr::load_bytes(bin); });
+        ok = ok && loaded.report.error.empty() && loaded.trace.events == trace.events;
+    }
+    {
+        tr::loaded_trace loaded = tr::load_bytes(jsonl);
+        ok = ok && loaded.report.error.empty() && loaded.trace.events == prefix.events;
+    }
+    if (!ok) {
+        std::fprintf(stderr, "bench-trace-load: a loaded trace differs from the recorded one\n");
+        return 1;
+    }
+    auto load = [](const std::string& bytes) {
+        return [&bytes] { sink_value = tr::load_bytes(bytes).trace.events.size(); };
+    };
+    auto decode_only = [&bin] {
+        counting_sink counter;
+        tr::decoder d(counter);
+        d.feed(bin);
+        d.finish();
+        sink_value = counter.events;
+    };
+    auto bin_times = bench::interleaved_medians({load(bin), decode_only}, 5);
+    auto json_times = bench::interleaved_medians({load(jsonl)}, 3, 0); // the round trip check warmed it
+
+    double load_bin = bin_times[0], load_json = json_times[0];
+    auto meps = [&](double s) { return events / s / 1e6; };
+    auto meps_json = [&](double s) { return events_json / s / 1e6; };
+    double bin_rate = meps(load_bin), json_rate = meps_json(load_json);
+    double bin_bytes = static_cast<double>(bin.size()) / events, json_bytes = static_cast<double>(jsonl.size()) / events_json;
+    using bench::fmt;
+    std::printf("trace: %zu events, %zu strings; binary %.1f MB; JSON Lines of the first %zu events %.1f MB; "
+                "both round trip exactly\n",
+                trace.events.size(), trace.strings.size(), bin.size() / 1e6, prefix.events.size(), jsonl.size() / 1e6);
+    bench::print_table(
+        "Trace load and write (in memory)",
+        {
+            {"load JSON Lines (load_bytes, 500k events)", json_rate, "M events/s", "", "", bench::verdict::none},
+            {"load binary (load_bytes, 5M events)", bin_rate, "M events/s", fmt("%.1fx JSON Lines", bin_rate / json_rate),
+             ">= 30x JSON Lines", bench::check(bin_rate >= 30 * json_rate)},
+            {"load binary: absolute rate", bin_rate, "M events/s", fmt("%.2fx of target", bin_rate / 50),
+             ">= 50M events/s", bench::check(bin_rate >= 50)},
+            {"decode binary only (decoder -> counting sink)", meps(bin_times[1]), "M events/s",
+             fmt("%.2fx load_bytes", meps(bin_times[1]) / bin_rate), "(info)", bench::verdict::none},
+            {"load binary, cold (first run, page faults)", meps(cold_bin), "M events/s",
+             fmt("%.2fx warm", meps(cold_bin) / bin_rate), "(info)", bench::verdict::none},
+            {"write JSON Lines (encode)", meps_json(write_json), "M events/s",
+             fmt("%.0f MB/s", jsonl.size() / write_json / 1e6), "(info)", bench::verdict::none},
+            {"write binary (encode)", meps(write_bin), "M events/s",
+             fmt("%.1fx JSON Lines", meps(write_bin) / meps_json(write_json)), "(info)", bench::verdict::none},
+            {"write binary (encode)", bin.size() / write_bin / 1e6, "MB/s", "", "(info)", bench::verdict::none},
+            {"size JSON Lines", json_bytes, "bytes/event", "", "(info)", bench::verdict::none},
+            {"size binary", bin_bytes, "bytes/event", fmt("%.1fx smaller", json_bytes / bin_bytes), "(info)",
+             bench::verdict::none},
+        });
+    return 0;
+}
