@@ -1,4 +1,5 @@
 #include <coroscope/inspector/report.hpp>
+#include <coroscope/inspector/wait_graph.hpp>
 
 #include <array>
 #include <cstdio>
@@ -113,7 +114,52 @@ std::string dump_text(const model& m) {
                    std::string(m.text(stack[i].location)) + "\n";
         }
     }
+    out += wait_graph_text(m, wait_graph_at(m));
     return out;
+}
+
+std::string wait_graph_text(const model& m, const wait_graph& g) {
+    std::string out = "run queue:";
+    if (g.run_queue.empty()) out += " (empty)";
+    for (std::uint32_t id : g.run_queue) out += " " + std::to_string(id) + " '" + m.task_name(id) + "'";
+    out += "\nrunning: " + (g.running ? std::to_string(g.running) + " '" + m.task_name(g.running) + "'" : std::string("none")) + "\n";
+    out += "waits for:";
+    if (g.edges.empty()) out += " (nothing)";
+    out += "\n";
+    auto node = [&](const wait_node& n) {
+        std::string t = std::string(to_string(n.kind)) + " " + std::to_string(n.id);
+        if (n.kind == node_kind::task) t += " '" + m.task_name(n.id) + "'";
+        return t;
+    };
+    for (const wait_edge& e : g.edges) {
+        out += "  " + node(e.from) + (e.held_by ? " is held by " : " -> ") + node(e.to) + "  (" +
+               std::string(traces::to_string(e.reason)) + (e.held_by ? ", inferred from a hand-over" : "") + ")\n";
+    }
+    for (const wait_cycle& c : g.cycles) {
+        out += "deadlock:";
+        for (const cycle_await& a : c.awaits)
+            out += " task " + std::to_string(a.task) + " (" + describe_await(m, a.reason, a.target) + ") ->";
+        out += " task " + std::to_string(c.awaits.front().task) + "\n";
+    }
+    return out;
+}
+
+nlohmann::json wait_graph_json(const wait_graph& g) {
+    nlohmann::json edges = nlohmann::json::array();
+    for (const wait_edge& e : g.edges)
+        edges.push_back({{"from", {{"kind", std::string(to_string(e.from.kind))}, {"id", e.from.id}}},
+                         {"to", {{"kind", std::string(to_string(e.to.kind))}, {"id", e.to.id}}},
+                         {"reason", std::string(traces::to_string(e.reason))},
+                         {"held_by", e.held_by}});
+    nlohmann::json cycles = nlohmann::json::array();
+    for (const wait_cycle& c : g.cycles) {
+        nlohmann::json awaits = nlohmann::json::array();
+        for (const cycle_await& a : c.awaits)
+            awaits.push_back({{"task", a.task}, {"reason", std::string(traces::to_string(a.reason))}, {"target", a.target},
+                              {"next", a.next}});
+        cycles.push_back(awaits);
+    }
+    return {{"edges", edges}, {"cycles", cycles}};
 }
 
 nlohmann::json dump_json(const model& m) {
@@ -150,7 +196,7 @@ nlohmann::json dump_json(const model& m) {
     nlohmann::json queue = nlohmann::json::array();
     for (std::uint32_t id : s.run_queue()) queue.push_back(id);
     return {{"step", m.cursor()}, {"steps", m.step_count()}, {"running", s.running()}, {"run_queue", queue},
-            {"tasks", tasks}};
+            {"tasks", tasks}, {"wait_for", wait_graph_json(wait_graph_at(m))}};
 }
 
 } // namespace coroscope::inspector

@@ -17,6 +17,11 @@ std::string info_text(const model& m, const traces::read_report& report);
 std::string dump_text(const model& m);
 nlohmann::json dump_json(const model& m);
 
+// The wait-for graph and run queue at the cursor (wait_graph.hpp): part of dump_text / dump_json.
+struct wait_graph;
+std::string wait_graph_text(const model& m, const wait_graph& g);
+nlohmann::json wait_graph_json(const wait_graph& g);
+
 // "waiting (sleep on timer 12)", "done (failed: text)", "ready", ...
 std::string describe_state(const model& m, const task_snapshot& t);
 

@@ -1,0 +1,58 @@
+#pragma once
+// Per resource (TCP/pipe stream, listener, process): the lane of io_wait -> io_ready -> the resume
+// that followed, with readiness-to-resume latency. And per failed task: its exception text and the
+// stack it was thrown from.
+#include <coroscope/inspector/snapshot.hpp>
+#include <coroscope/inspector/stats.hpp>
+#include <coroscope/traces/event.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace coroscope::inspector {
+
+class model;
+
+// One wait of one task on a resource.
+struct io_episode {
+    std::uint32_t task = 0;
+    traces::io_direction direction = traces::io_direction::read;
+    std::uint64_t wait_ts = 0, wait_step = 0;   // io_wait
+    bool ready = false;                          // an io_ready for this waiter was seen
+    std::uint64_t ready_ts = 0;
+    std::int64_t result = 0;                     // io_ready b: bytes, exit code or negative libuv status
+    bool resumed = false;                        // the task's next resume was seen
+    std::uint64_t resume_ts = 0, resume_step = 0;
+};
+
+struct resource_lane {
+    std::uint32_t id = 0;
+    traces::resource_kind kind = traces::resource_kind::tcp;
+    std::uint32_t label = 0;                     // string id (0 = never opened in the trace)
+    std::uint64_t open_ts = 0, close_ts = 0;     // close_ts 0 = still open at the end
+    std::vector<io_episode> episodes;            // in io_wait order
+    std::uint64_t unwaited_ready = 0;            // io_ready with nobody waiting (task 0)
+    latency_summary ready_to_resume;             // io_ready ts -> the waiter's next resume ts
+};
+
+std::vector<resource_lane> resource_lanes(const model& m);
+
+struct task_failure {
+    std::uint32_t task = 0;
+    std::uint64_t step = 0;                      // the step in which it exited
+    std::uint32_t error = 0;                     // exception text string id
+    std::vector<frame_info> thrown_stack;        // outermost first, innermost (the thrower) last
+};
+
+// Every task that exited failed, with where its exception was thrown (from the end-of-trace state).
+std::vector<task_failure> task_failures(const model& m);
+
+std::string resources_text(const model& m, const std::vector<resource_lane>& lanes);
+std::string failures_text(const model& m, const std::vector<task_failure>& failures);
+nlohmann::json resources_json(const model& m, const std::vector<resource_lane>& lanes);
+nlohmann::json failures_json(const model& m, const std::vector<task_failure>& failures);
+
+} // namespace coroscope::inspector

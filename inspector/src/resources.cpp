@@ -1,0 +1,189 @@
+#include <coroscope/inspector/model.hpp>
+#include <coroscope/inspector/resources.hpp>
+
+#include <map>
+
+namespace coroscope::inspector {
+
+using traces::event_kind;
+
+std::vector<resource_lane> resource_lanes(const model& m) {
+    std::map<std::uint32_t, resource_lane> lanes;
+    // The open episode of each waiting task: (resource, index in its lane).
+    std::map<std::uint32_t, std::pair<std::uint32_t, std::size_t>> open;
+    auto lane = [&](std::uint32_t id) -> resource_lane& {
+        resource_lane& l = lanes[id];
+        l.id = id;
+        return l;
+    };
+    for (const traces::event& e : m.trace().events) {
+        switch (e.kind) {
+        case event_kind::resource_open: {
+            if (static_cast<traces::resource_kind>(e.code) == traces::resource_kind::timer) break;
+            resource_lane& l = lane(e.a);
+            l.kind = static_cast<traces::resource_kind>(e.code);
+            l.label = static_cast<std::uint32_t>(e.b);
+            l.open_ts = e.ts_ns;
+            break;
+        }
+        case event_kind::resource_close:
+            if (lanes.count(e.a)) lanes[e.a].close_ts = e.ts_ns;
+            break;
+        case event_kind::io_wait: {
+            resource_lane& l = lane(e.a);
+            io_episode ep;
+            ep.task = e.task;
+            ep.direction = static_cast<traces::io_direction>(e.code);
+            ep.wait_ts = e.ts_ns;
+            ep.wait_step = e.step;
+            l.episodes.push_back(ep);
+            open[e.task] = {e.a, l.episodes.size() - 1};
+            break;
+        }
+        case event_kind::io_ready: {
+            if (e.task == 0) {
+                ++lane(e.a).unwaited_ready;
+                break;
+            }
+            auto it = open.find(e.task);
+            if (it == open.end() || it->second.first != e.a) break;
+            io_episode& ep = lanes[e.a].episodes[it->second.second];
+            ep.ready = true;
+            ep.ready_ts = e.ts_ns;
+            ep.result = static_cast<std::int64_t>(e.b);
+            break;
+        }
+        case event_kind::task_resume: {
+            auto it = open.find(e.task);
+            if (it == open.end()) break;
+            io_episode& ep = lanes[it->second.first].episodes[it->second.second];
+            ep.resumed = true;
+            ep.resume_ts = e.ts_ns;
+            ep.resume_step = e.step;
+            open.erase(it);
+            break;
+        }
+        default: break;
+        }
+    }
+    std::vector<resource_lane> out;
+    for (auto& [id, l] : lanes) {
+        std::vector<std::uint64_t> latencies;
+        for (const io_episode& ep : l.episodes)
+            if (ep.ready && ep.resumed && ep.resume_ts >= ep.ready_ts) latencies.push_back(ep.resume_ts - ep.ready_ts);
+        l.ready_to_resume = summarize(std::move(latencies));
+        out.push_back(std::move(l));
+    }
+    return out;
+}
+
+std::vector<task_failure> task_failures(const model& m) {
+    snapshot s;
+    std::vector<task_failure> out;
+    for (const traces::event& e : m.trace().events) {
+        s.apply(e);
+        if (e.kind != event_kind::task_exit || static_cast<traces::exit_status>(e.code) != traces::exit_status::failed)
+            continue;
+        const task_snapshot* t = s.task(e.task);
+        out.push_back({e.task, e.step, e.a, t ? t->thrown_stack : std::vector<frame_info>{}});
+    }
+    return out;
+}
+
+namespace {
+
+std::string result_text(const io_episode& ep) {
+    if (!ep.ready) return "not ready";
+    if (ep.result < 0) return "status " + std::to_string(ep.result);
+    if (ep.direction == traces::io_direction::exit) return "exit code " + std::to_string(ep.result);
+    return std::to_string(ep.result) + " bytes";
+}
+
+nlohmann::json frames_json(const model& m, const std::vector<frame_info>& stack) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const frame_info& f : stack)
+        out.push_back({{"function", std::string(m.text(f.function))}, {"location", std::string(m.text(f.location))}});
+    return out;
+}
+
+} // namespace
+
+std::string resources_text(const model& m, const std::vector<resource_lane>& lanes) {
+    std::string out;
+    for (const resource_lane& l : lanes) {
+        out += "resource " + std::to_string(l.id) + " " + std::string(traces::to_string(l.kind));
+        if (l.label) out += " '" + std::string(m.text(l.label)) + "'";
+        out += ": " + std::to_string(l.episodes.size()) + " waits";
+        if (l.ready_to_resume.count)
+            out += ", ready -> resume p50 " + format_duration(l.ready_to_resume.p50) + " max " +
+                   format_duration(l.ready_to_resume.max);
+        if (l.unwaited_ready) out += ", " + std::to_string(l.unwaited_ready) + " ready with nobody waiting";
+        out += "\n";
+        for (const io_episode& ep : l.episodes) {
+            out += "  step " + std::to_string(ep.wait_step) + " task " + std::to_string(ep.task) + " '" +
+                   m.task_name(ep.task) + "' " + std::string(traces::to_string(ep.direction)) + ": " + result_text(ep);
+            if (ep.ready && ep.resumed)
+                out += ", resumed at step " + std::to_string(ep.resume_step) + " after " +
+                       format_duration(ep.resume_ts - ep.ready_ts);
+            else if (ep.resumed)
+                out += ", resumed at step " + std::to_string(ep.resume_step) + " without readiness (cancelled?)";
+            out += "\n";
+        }
+    }
+    return out;
+}
+
+std::string failures_text(const model& m, const std::vector<task_failure>& failures) {
+    std::string out;
+    for (const task_failure& f : failures) {
+        out += "task " + std::to_string(f.task) + " '" + m.task_name(f.task) + "' failed at step " +
+               std::to_string(f.step) + ": " + (f.error ? std::string(m.text(f.error)) : "(no text)") + "\n";
+        for (std::size_t i = 0; i < f.thrown_stack.size(); ++i) {
+            const frame_info& fr = f.thrown_stack[i];
+            out += "    #" + std::to_string(f.thrown_stack.size() - 1 - i) + " " +
+                   std::string(short_function_name(m.text(fr.function))) + "  " + std::string(m.text(fr.location)) + "\n";
+        }
+    }
+    return out;
+}
+
+nlohmann::json resources_json(const model& m, const std::vector<resource_lane>& lanes) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const resource_lane& l : lanes) {
+        nlohmann::json eps = nlohmann::json::array();
+        for (const io_episode& ep : l.episodes) {
+            nlohmann::json j = {{"task", ep.task}, {"direction", std::string(traces::to_string(ep.direction))},
+                                {"wait_ts", ep.wait_ts}, {"wait_step", ep.wait_step}, {"ready", ep.ready}};
+            if (ep.ready) {
+                j["ready_ts"] = ep.ready_ts;
+                j["result"] = ep.result;
+            }
+            if (ep.resumed) {
+                j["resume_ts"] = ep.resume_ts;
+                j["resume_step"] = ep.resume_step;
+                if (ep.ready) j["ready_to_resume_ns"] = ep.resume_ts - ep.ready_ts;
+            }
+            eps.push_back(std::move(j));
+        }
+        out.push_back({{"id", l.id},
+                       {"kind", std::string(traces::to_string(l.kind))},
+                       {"label", l.label ? std::string(m.text(l.label)) : std::string()},
+                       {"waits", eps},
+                       {"unwaited_ready", l.unwaited_ready},
+                       {"ready_to_resume", {{"count", l.ready_to_resume.count}, {"p50_ns", l.ready_to_resume.p50},
+                                            {"p90_ns", l.ready_to_resume.p90}, {"p99_ns", l.ready_to_resume.p99},
+                                            {"max_ns", l.ready_to_resume.max}}}});
+    }
+    return out;
+}
+
+nlohmann::json failures_json(const model& m, const std::vector<task_failure>& failures) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const task_failure& f : failures)
+        out.push_back({{"task", f.task}, {"name", m.task_name(f.task)}, {"step", f.step},
+                       {"error", f.error ? std::string(m.text(f.error)) : std::string()},
+                       {"thrown_stack", frames_json(m, f.thrown_stack)}});
+    return out;
+}
+
+} // namespace coroscope::inspector

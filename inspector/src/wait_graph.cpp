@@ -1,0 +1,167 @@
+#include <coroscope/inspector/model.hpp>
+#include <coroscope/inspector/wait_graph.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace coroscope::inspector {
+
+using traces::event_kind;
+using traces::wait_reason;
+
+std::string_view to_string(node_kind k) {
+    constexpr std::array<std::string_view, 4> names{"task", "object", "resource", "timer"};
+    auto i = static_cast<std::size_t>(k);
+    return i < names.size() ? names[i] : "unknown";
+}
+
+void lock_tracker::apply(const traces::event& e, const snapshot& before) {
+    if (e.task == 0) return;
+    if (e.kind == event_kind::task_exit) {
+        // Guards live in the task's frames: they are released when it ends.
+        for (auto it = m_mutex.begin(); it != m_mutex.end();) {
+            if (it->second == e.task) it = m_mutex.erase(it);
+            else ++it;
+        }
+        for (auto& [object, holders] : m_semaphore) holders.erase(e.task);
+        return;
+    }
+    if (e.kind == event_kind::task_suspend && static_cast<wait_reason>(e.code) == wait_reason::mutex) {
+        // Waiting on a mutex it was last handed: it released it without a waiter (no event) and
+        // locks it again. (A real re-lock of a held mutex looks the same and is not reported.)
+        auto it = m_mutex.find(e.a);
+        if (it != m_mutex.end() && it->second == e.task) m_mutex.erase(it);
+        return;
+    }
+    if (e.kind != event_kind::task_ready) return;
+    auto cause = static_cast<wait_reason>(e.code);
+    if (cause != wait_reason::mutex && cause != wait_reason::semaphore) return;
+    const task_snapshot* t = before.task(e.task);
+    if (!t || t->state != task_state::waiting || t->reason != cause) return;
+    if (cause == wait_reason::mutex) {
+        m_mutex[t->target] = e.task; // handed over by the waker, which no longer holds it
+    } else {
+        auto& holders = m_semaphore[t->target];
+        if (e.a != 0) holders.erase(e.a); // the waker released a permit
+        holders.insert(e.task);
+    }
+}
+
+std::uint32_t lock_tracker::mutex_holder(std::uint32_t object) const {
+    auto it = m_mutex.find(object);
+    return it == m_mutex.end() ? 0 : it->second;
+}
+
+const std::set<std::uint32_t>& lock_tracker::semaphore_holders(std::uint32_t object) const {
+    static const std::set<std::uint32_t> none;
+    auto it = m_semaphore.find(object);
+    return it == m_semaphore.end() ? none : it->second;
+}
+
+std::vector<std::uint32_t> wait_cycle::tasks() const {
+    std::vector<std::uint32_t> out;
+    for (const cycle_await& a : awaits) out.push_back(a.task);
+    return out;
+}
+
+std::uint32_t next_in_wait_chain(const snapshot& s, const lock_tracker& locks, std::uint32_t task) {
+    const task_snapshot* t = s.task(task);
+    if (!t || t->state != task_state::waiting) return 0;
+    if (t->reason == wait_reason::join) {
+        const task_snapshot* target = s.task(t->target);
+        return target && target->state != task_state::done ? t->target : 0;
+    }
+    if (t->reason == wait_reason::mutex) return locks.mutex_holder(t->target);
+    return 0;
+}
+
+wait_cycle cycle_through(const snapshot& s, const lock_tracker& locks, std::uint32_t task) {
+    wait_cycle cycle;
+    // Each waiting task has at most one successor: walk until we return to `task` or stop.
+    std::vector<std::uint32_t> seen;
+    std::uint32_t at = task;
+    for (;;) {
+        std::uint32_t next = next_in_wait_chain(s, locks, at);
+        if (next == 0) return {};
+        if (std::find(seen.begin(), seen.end(), at) != seen.end()) return {}; // a cycle not through `task`
+        seen.push_back(at);
+        const task_snapshot* t = s.task(at);
+        cycle.awaits.push_back({at, t->reason, t->target, next});
+        if (next == task) break;
+        at = next;
+    }
+    auto smallest = std::min_element(cycle.awaits.begin(), cycle.awaits.end(),
+                                     [](const cycle_await& a, const cycle_await& b) { return a.task < b.task; });
+    std::rotate(cycle.awaits.begin(), smallest, cycle.awaits.end());
+    return cycle;
+}
+
+wait_graph build_wait_graph(const snapshot& s, const lock_tracker& locks) {
+    wait_graph g;
+    g.run_queue.assign(s.run_queue().begin(), s.run_queue().end());
+    g.running = s.running();
+    std::set<std::uint32_t> mutexes, semaphores;
+    for (const task_snapshot& t : s.tasks()) {
+        if (!t.known || t.state != task_state::waiting) continue;
+        wait_node from{node_kind::task, t.id};
+        switch (t.reason) {
+        case wait_reason::join: g.edges.push_back({from, {node_kind::task, t.target}, t.reason, false}); break;
+        case wait_reason::mutex:
+            mutexes.insert(t.target);
+            g.edges.push_back({from, {node_kind::object, t.target}, t.reason, false});
+            break;
+        case wait_reason::semaphore:
+            semaphores.insert(t.target);
+            g.edges.push_back({from, {node_kind::object, t.target}, t.reason, false});
+            break;
+        case wait_reason::channel:
+        case wait_reason::event: g.edges.push_back({from, {node_kind::object, t.target}, t.reason, false}); break;
+        case wait_reason::io: g.edges.push_back({from, {node_kind::resource, t.target}, t.reason, false}); break;
+        case wait_reason::sleep: g.edges.push_back({from, {node_kind::timer, t.target}, t.reason, false}); break;
+        default: break; // yield, none: not waiting on anything
+        }
+    }
+    for (std::uint32_t m : mutexes) {
+        if (std::uint32_t h = locks.mutex_holder(m))
+            g.edges.push_back({{node_kind::object, m}, {node_kind::task, h}, wait_reason::mutex, true});
+    }
+    for (std::uint32_t sem : semaphores) {
+        for (std::uint32_t h : locks.semaphore_holders(sem))
+            g.edges.push_back({{node_kind::object, sem}, {node_kind::task, h}, wait_reason::semaphore, true});
+    }
+    std::set<std::uint32_t> in_cycle;
+    for (const task_snapshot& t : s.tasks()) {
+        if (!t.known || in_cycle.count(t.id)) continue;
+        wait_cycle c = cycle_through(s, locks, t.id);
+        if (c.awaits.empty()) continue;
+        for (std::uint32_t id : c.tasks()) in_cycle.insert(id);
+        g.cycles.push_back(std::move(c));
+    }
+    return g;
+}
+
+wait_graph wait_graph_at(const model& m) {
+    snapshot s;
+    lock_tracker locks;
+    const auto& events = m.trace().events;
+    std::uint64_t end = m.cursor_event();
+    for (std::uint64_t i = 0; i < end; ++i) {
+        locks.apply(events[i], s);
+        s.apply(events[i]);
+    }
+    return build_wait_graph(s, locks);
+}
+
+std::string describe_await(const model& m, wait_reason reason, std::uint32_t target) {
+    std::string r(traces::to_string(reason));
+    switch (reason) {
+    case wait_reason::join: return "join on task " + std::to_string(target) + " '" + m.task_name(target) + "'";
+    case wait_reason::sleep: return "sleep on timer " + std::to_string(target);
+    case wait_reason::io: return "io on resource " + std::to_string(target);
+    case wait_reason::yield:
+    case wait_reason::none: return r;
+    default: return r + " on object " + std::to_string(target);
+    }
+}
+
+} // namespace coroscope::inspector
