@@ -2,6 +2,7 @@
 #include "theme.hpp"
 
 #include <coroscope/traces/reader.hpp>
+#include <coroscope/traces/writer.hpp>
 
 #include <imgui.h>
 
@@ -25,6 +26,43 @@ void open_trace(session& s, const std::string& path) {
     }
     if (s.loaded && !s.model.history().ended() && !loaded.report.truncated)
         s.add(message::level::info, "no trace_end: the program did not finish recording");
+}
+
+std::string save_trace(const session& s, const std::string& path) {
+    if (path.empty()) return "no file name given";
+    return traces::save_file(path, s.model.trace(), traces::encoding_for_path(path));
+}
+
+void update_live(session& s, ui_state& ui) {
+    if (!s.live) return;
+    live_link& link = *s.live;
+    std::uint64_t delivered = link.poll(s.model);
+    if (delivered > 0) {
+        s.loaded = true;
+        if (ui.auto_fit && s.model.following()) ui.fit_pending = true;
+        if (ui.selected_task == 0) {
+            for (const auto& t : s.model.history().tasks())
+                if (t.known) {
+                    ui.selected_task = t.id;
+                    break;
+                }
+        }
+    }
+    if (link.current_phase() == s.seen_phase) return;
+    s.seen_phase = link.current_phase();
+    using ph = live_link::phase;
+    switch (s.seen_phase) {
+    case ph::failed: s.add(message::level::error, link.status_text()); break;
+    case ph::disconnected: s.add(message::level::warning, link.status_text() + " - what was received stays; replay controls work over it"); break;
+    case ph::exited: {
+        auto code = link.exit_code();
+        s.add(code && *code == 0 ? message::level::info : message::level::warning,
+              link.status_text() + " - " + std::to_string(s.model.step_count()) +
+                  " steps received; step through them with the replay controls, Save trace keeps them");
+        break;
+    }
+    default: break;
+    }
 }
 
 void apply_presets(session& s, ui_state& ui, long long select_task, long long seek_step) {
@@ -68,8 +106,18 @@ void handle_keyboard(session& s, ui_state& ui) {
         else m.step_back();
     }
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Home), false)) m.seek(0);
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) m.seek(m.step_count());
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) {
+        m.seek_end(); // live: follow the newest events again
+        ui.follow_cursor = true;
+    }
     if (m.cursor() != before) ui.follow_cursor = true;
+    if (s.live && s.live->can_command()) {
+        live_link& link = *s.live;
+        if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) link.pause();
+        if (ui.key_f5 >= 0 && ImGui::IsKeyPressed(ui.key_f5, false)) link.resume();
+        if (ui.key_f10 >= 0 && ImGui::IsKeyPressed(ui.key_f10)) link.step();
+        if (ui.key_f11 >= 0 && ImGui::IsKeyPressed(ui.key_f11)) link.tick();
+    }
 }
 
 void draw_header(const session& s) {
@@ -77,7 +125,11 @@ void draw_header(const session& s) {
     const inspector::history& h = m.history();
     ImGui::TextUnformatted("Coroscope");
     ImGui::SameLine();
-    ImGui::TextColored(to_vec4(color_text_dim), "%s", s.source.empty() ? "(no trace)" : s.source.c_str());
+    if (s.live) {
+        ImGui::TextColored(to_vec4(color_text_dim), "live: %s (%s)", s.live->program().c_str(), s.live->address().c_str());
+    } else {
+        ImGui::TextColored(to_vec4(color_text_dim), "%s", s.source.empty() ? "(no trace)" : s.source.c_str());
+    }
     if (!s.loaded) return;
     std::size_t tasks = 0;
     for (const auto& t : h.tasks()) tasks += t.known ? 1 : 0;
@@ -129,6 +181,12 @@ void draw_app(session& s, ui_state& ui) {
     draw_header(s);
 
     const float line = ImGui::GetFrameHeightWithSpacing();
+    if (s.live) {
+        ImGui::BeginChild("live", ImVec2(0, line * 2 + ImGui::GetStyle().WindowPadding.y * 2), true,
+                          ImGuiWindowFlags_NoScrollbar);
+        draw_live_controls(s, ui);
+        ImGui::EndChild();
+    }
     ImGui::BeginChild("controls", ImVec2(0, line * 2 + ImGui::GetStyle().WindowPadding.y * 2), true,
                       ImGuiWindowFlags_NoScrollbar);
     draw_controls_panel(s, ui);
@@ -145,9 +203,21 @@ void draw_app(session& s, ui_state& ui) {
     draw_tasks_panel(s, ui);
     ImGui::EndChild();
     ImGui::SameLine();
-    ImGui::BeginChild("stack", ImVec2(0, middle), true);
-    draw_stack_panel(s, ui);
-    ImGui::EndChild();
+    if (s.live) {
+        float bp_h = std::floor(middle * 0.45f);
+        ImGui::BeginGroup();
+        ImGui::BeginChild("stack", ImVec2(0, middle - bp_h - spacing), true);
+        draw_stack_panel(s, ui);
+        ImGui::EndChild();
+        ImGui::BeginChild("breakpoints", ImVec2(0, bp_h), true);
+        draw_breakpoints_panel(s, ui);
+        ImGui::EndChild();
+        ImGui::EndGroup();
+    } else {
+        ImGui::BeginChild("stack", ImVec2(0, middle), true);
+        draw_stack_panel(s, ui);
+        ImGui::EndChild();
+    }
 
     ImGui::BeginChild("timeline", ImVec2(0, std::max(120.0f, avail - middle - spacing)), true,
                       ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);

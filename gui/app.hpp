@@ -2,10 +2,13 @@
 // The inspector window without the window: what is open (session), what the user is looking at
 // (ui_state) and the panels that draw them with ImGui. main.cpp owns GLFW/GL and calls draw_app()
 // once per frame between ImGui::NewFrame() and ImGui::Render().
+#include "live.hpp"
+
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/traces/reader.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,12 +27,18 @@ struct session {
     traces::read_report report;
     bool loaded = false;             // at least a header was read
     std::vector<message> messages;   // shown in a banner under the controls
+    std::unique_ptr<live_link> live; // live mode: the program the events come from (null = replay)
+    live_link::phase seen_phase = live_link::phase::starting; // the phase already turned into messages
 
     void add(message::level severity, std::string text) { messages.push_back({severity, std::move(text)}); }
 };
 
 // Loads a trace file into s (replacing what was there). Problems become messages; never throws.
 void open_trace(session& s, const std::string& path);
+
+// Writes the model's trace (what was received or loaded so far); .jsonl = JSON Lines, else binary.
+// Returns "" or the error.
+std::string save_trace(const session& s, const std::string& path);
 
 // Everything the user chose to look at. Panels read and write only this (no function statics).
 struct ui_state {
@@ -44,7 +53,21 @@ struct ui_state {
     double ns_per_px = 1;
     bool fit_pending = true;           // fit the whole trace on the next frame (the width is known then)
     bool follow_cursor = false;        // pan so that the cursor stays visible (after keyboard seeks)
+    bool auto_fit = true;              // live: refit as events arrive until the user zooms or pans
+
+    // Live mode inputs (breakpoints panel, Save trace).
+    int breakpoint_kind = 0;           // index into breakpoint_spec::kind
+    int breakpoint_value = 1;          // task / resource id, or milliseconds
+    std::string save_path;             // "" = a default name chosen on first draw
+
+    // Function keys as ImGui 1.86 key indices (it has no ImGuiKey_F5..: the backend indexes by its
+    // own key codes, so main.cpp, which knows GLFW, fills these in). -1 = not mapped.
+    int key_f5 = -1, key_f10 = -1, key_f11 = -1;
 };
+
+// Live mode, once per frame before drawing: polls the link (new events into the model, replies,
+// the program's exit) and turns phase changes into messages. Does nothing in replay mode.
+void update_live(session& s, ui_state& ui);
 
 // Applies command-line presets (--select-task, --seek); bad values become messages.
 void apply_presets(session& s, ui_state& ui, long long select_task, long long seek_step);
@@ -57,6 +80,10 @@ void draw_controls_panel(session& s, ui_state& ui);
 void draw_tasks_panel(session& s, ui_state& ui);
 void draw_stack_panel(session& s, ui_state& ui);
 void draw_timeline_panel(session& s, ui_state& ui);
+// Live mode only: connection, drops, Pause/Continue/Step/Tick, the last reply (controls_panel.cpp);
+// breakpoints and Save trace (breakpoints_panel.cpp).
+void draw_live_controls(session& s, ui_state& ui);
+void draw_breakpoints_panel(session& s, ui_state& ui);
 
 // Small shared helpers (theme.cpp).
 std::string format_duration(double ns);      // "1.250 ms", "340 us", "12 ns"

@@ -11,9 +11,13 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <chrono>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -68,11 +72,79 @@ void record_sample(gui::session& s, const std::string& name) {
     s.add(gui::message::level::info, "recorded sample-" + name + " to " + trace);
 }
 
+// What --live-step / --live-tick / --until-exit ask of a live session, driven one frame at a time:
+// each command waits for its reply before the next is sent.
+struct live_script {
+    std::uint64_t steps = 0, ticks = 0;
+    bool until_exit = false;
+    std::chrono::steady_clock::time_point deadline;
+    std::uint64_t pending = 0; // command id waiting for its reply
+    bool done = false;
+    std::string error;         // why the script failed ("" = ok)
+
+    // Advances; true once finished (done or failed).
+    bool advance(gui::live_link& link) {
+        if (done) return true;
+        using ph = gui::live_link::phase;
+        ph phase = link.current_phase();
+        if (phase == ph::starting || phase == ph::connecting) return check_deadline();
+        if (pending) {
+            if (!link.answered(pending)) return check_deadline();
+            if (!link.succeeded(pending)) return finish("the command failed: " + link.last_message() + " (" + link.status_text() + ")");
+            pending = 0;
+        }
+        if (steps + ticks > 0 && phase != ph::connected)
+            return finish("the connection ended before the script did: " + link.status_text());
+        if (steps > 0) {
+            --steps;
+            pending = link.step(1);
+        } else if (ticks > 0) {
+            --ticks;
+            pending = link.tick(1);
+        } else if (until_exit && phase == ph::connected) {
+            return check_deadline();
+        } else {
+            done = true;
+        }
+        return done;
+    }
+    bool check_deadline() {
+        if (std::chrono::steady_clock::now() > deadline) return finish("timed out; the program is " + std::string("still running or unanswered"));
+        return false;
+    }
+    bool finish(std::string why) {
+        error = std::move(why);
+        done = true;
+        return true;
+    }
+};
+
+// One line for scripts and tests: where the cursor is and what the connection is.
+void print_state(const gui::session& s) {
+    const inspector::model& m = s.model;
+    std::size_t tasks = 0;
+    for (const auto& t : m.history().tasks()) tasks += t.known ? 1 : 0;
+    std::string line = "coroscope: state cursor_step=" + std::to_string(m.cursor()) + " steps=" + std::to_string(m.step_count()) +
+                       " ticks=" + std::to_string(m.history().tick_count()) + " events=" + std::to_string(m.trace().events.size()) +
+                       " tasks=" + std::to_string(tasks) + " following=" + (m.following() ? "1" : "0");
+    if (s.live) {
+        const gui::live_link& l = *s.live;
+        auto code = l.exit_code();
+        line += " connection=" + std::string(l.phase_name()) + " paused=" + (l.paused() ? "1" : "0") +
+                " dropped=" + std::to_string(l.dropped_events()) + " disconnections=" + std::to_string(l.disconnections()) +
+                " exit_code=" + (code ? std::to_string(*code) : "-") + " status=" + l.status_text();
+    } else {
+        line += " connection=replay";
+    }
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"coroscope: visual debugger for coroutine schedulers.\n"
-                 "Without a subcommand it records and shows the sample-nested program."};
+                 "Without a subcommand it launches sample-nested live, paused before step 0."};
     app.fallthrough(true);
     std::string open_path, sample_name = "nested", screenshot;
     int frames = 3, width = 1600, height = 1000;
@@ -81,6 +153,24 @@ int main(int argc, char** argv) {
     open->add_option("trace", open_path, "trace file (JSON Lines or binary)")->required();
     auto* record = app.add_subcommand("record-sample", "run samples/NAME (bin/sample-NAME) with tracing and open its trace");
     record->add_option("name", sample_name, "sample name, e.g. nested")->required();
+    std::string launch_program, attach_address, attach_token, save_path;
+    std::vector<std::string> launch_args;
+    bool launch_paused = false, until_exit = false, print = false;
+    std::uint64_t live_steps = 0, live_ticks = 0;
+    double live_timeout = 30;
+    auto* launch = app.add_subcommand("launch", "start PROGRAM (a sample name like nested, or a path) and debug it live");
+    launch->add_option("program", launch_program, "sample name (bin/sample-NAME) or program path")->required();
+    launch->add_option("args", launch_args, "arguments for the program (after --)");
+    launch->add_flag("--paused", launch_paused, "stay paused before step 0 (F5 runs, F10 steps)");
+    auto* attach = app.add_subcommand("attach", "debug a program already started with COROSCOPE_LISTEN=ADDR");
+    attach->add_option("address", attach_address, "127.0.0.1:PORT, localhost:PORT, [::1]:PORT or unix:PATH")->required();
+    attach->add_option("--token", attach_token, "the program's COROSCOPE_TOKEN");
+    app.add_option("--live-step", live_steps, "live: press Step N times, each after the previous reply");
+    app.add_option("--live-tick", live_ticks, "live: press Tick N times (after the steps)");
+    app.add_flag("--until-exit", until_exit, "live: wait until the program exits (before the screenshot)");
+    app.add_option("--live-timeout", live_timeout, "live: seconds the script may take")->capture_default_str();
+    app.add_flag("--print-state", print, "at exit print one line: cursor_step=, steps=, connection=, status=...");
+    app.add_option("--save", save_path, "at exit write the trace shown (.jsonl = JSON Lines, else binary)");
     app.add_option("--screenshot", screenshot, "render, save the window as this PNG and exit");
     app.add_option("--frames", frames, "frames to render before the screenshot")->capture_default_str()->check(CLI::Range(1, 10000));
     app.add_option("--select-task", select_task, "select this task id");
@@ -111,17 +201,69 @@ int main(int argc, char** argv) {
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
     gui::session session;
-    if (*open) gui::open_trace(session, open_path);
-    else record_sample(session, sample_name);
+    if (*open) {
+        gui::open_trace(session, open_path);
+    } else if (*record) {
+        record_sample(session, sample_name);
+    } else if (*attach) {
+        session.live = gui::live_link::attach(attach_address, attach_token);
+        session.source = attach_address;
+    } else if (*launch) {
+        session.live = gui::live_link::launch(launch_program, launch_args, launch_paused);
+        session.source = launch_program;
+    } else { // bare `coroscope` (make run): the default sample, live, paused so step 0 is visible
+        session.live = gui::live_link::launch("nested", {}, true);
+        session.source = "nested";
+    }
     for (const gui::message& msg : session.messages)
         if (msg.severity != gui::message::level::info) std::fprintf(stderr, "coroscope: %s\n", msg.text.c_str());
+    if (session.live) session.live->settle(session.model, std::chrono::seconds(6));
     gui::ui_state ui;
-    gui::apply_presets(session, ui, select_task, seek_step);
+    ui.key_f5 = GLFW_KEY_F5;
+    ui.key_f10 = GLFW_KEY_F10;
+    ui.key_f11 = GLFW_KEY_F11;
+    if (session.live) {
+        if (select_task >= 0) ui.selected_task = static_cast<std::uint32_t>(select_task);
+        if (seek_step >= 0) session.add(gui::message::level::warning, "--seek applies to trace files, not to live programs");
+    } else {
+        gui::apply_presets(session, ui, select_task, seek_step);
+        if (live_steps || live_ticks || until_exit)
+            session.add(gui::message::level::warning, "--live-step/--live-tick/--until-exit apply to launch and attach only");
+    }
+    // In live mode a screenshot waits for the connection (and the script) to settle.
+    std::optional<live_script> script;
+    if (session.live) {
+        script.emplace();
+        script->steps = live_steps;
+        script->ticks = live_ticks;
+        script->until_exit = until_exit;
+        script->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long long>(live_timeout * 1000));
+    }
+    int settled_frames = 0; // frames drawn since the script finished
 
     int exit_code = 0;
     int saved = 0; // F12 screenshots taken
+    gui::live_link::phase reported = gui::live_link::phase::starting;
     for (int frame = 0; !glfwWindowShouldClose(window); ++frame) {
         glfwPollEvents();
+        gui::update_live(session, ui);
+        if (session.live && session.live->current_phase() != reported) {
+            reported = session.live->current_phase();
+            if (reported == gui::live_link::phase::failed || reported == gui::live_link::phase::disconnected)
+                std::fprintf(stderr, "coroscope: %s\n", session.live->status_text().c_str());
+        }
+        bool settled = true;
+        if (script) {
+            bool was_done = script->done;
+            settled = script->advance(*session.live);
+            if (settled && !was_done && !script->error.empty()) {
+                std::fprintf(stderr, "coroscope: live script: %s\n", script->error.c_str());
+                session.add(gui::message::level::error, "live script: " + script->error);
+                exit_code = 1;
+            }
+            if (settled) ++settled_frames;
+            else if (!screenshot.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2)); // leave the CPU to the program
+        }
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
@@ -139,7 +281,8 @@ int main(int argc, char** argv) {
             if (write_screenshot(window, path)) session.add(gui::message::level::info, "saved the window to " + path);
             else session.add(gui::message::level::error, "cannot write " + path);
         }
-        if (!screenshot.empty() && frame + 1 >= frames) {
+        // Two frames after the script settles, so that the last events are drawn.
+        if (!screenshot.empty() && frame + 1 >= frames && settled && (!script || settled_frames >= 3)) {
             if (!write_screenshot(window, screenshot)) {
                 std::fprintf(stderr, "coroscope: cannot write %s\n", screenshot.c_str());
                 exit_code = 1;
@@ -148,6 +291,21 @@ int main(int argc, char** argv) {
         }
         glfwSwapBuffers(window);
     }
+
+    if (print) print_state(session);
+    // A script or screenshot run of a program that never connected fails (the picture shows why).
+    if (!screenshot.empty() && session.live && session.live->current_phase() == gui::live_link::phase::failed)
+        exit_code = 1;
+    if (!save_path.empty()) {
+        std::string error = gui::save_trace(session, save_path);
+        if (error.empty()) {
+            std::fprintf(stderr, "coroscope: saved %zu events to %s\n", session.model.trace().events.size(), save_path.c_str());
+        } else {
+            std::fprintf(stderr, "coroscope: %s\n", error.c_str());
+            exit_code = 1;
+        }
+    }
+    session.live.reset(); // disconnect; a launched program still running is stopped
 
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();

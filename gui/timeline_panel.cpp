@@ -247,6 +247,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     ax.x0 = origin.x + name_gutter;
     ax.x1 = origin.x + full_w - scrollbar;
     if (ax.x1 - ax.x0 < 50) return;
+    if (fit_clicked) ui.auto_fit = true;
     if (ui.fit_pending || fit_clicked) {
         fit(h, ui, ax.x1 - ax.x0);
         ui.fit_pending = false;
@@ -309,9 +310,14 @@ void draw_timeline_panel(session& s, ui_state& ui) {
             dl->AddTriangleFilled(ImVec2(ex, ey), ImVec2(ex + d, ey - 6), ImVec2(ex + d, ey + 6), IM_COL32(70, 110, 190, 255));
         }
         dl->PopClipRect();
-        if (hovered && io.MouseWheel != 0) zoom_at(h, ui, ax, io.MousePos.x, io.MouseWheel);
-        if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 3.0f))
+        if (hovered && io.MouseWheel != 0) {
+            zoom_at(h, ui, ax, io.MousePos.x, io.MouseWheel);
+            ui.auto_fit = false;
+        }
+        if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 3.0f)) {
             ui.view_begin_ns -= io.MouseDelta.x * ui.ns_per_px;
+            ui.auto_fit = false;
+        }
         if (ImGui::IsItemDeactivated() && io.MouseDragMaxDistanceSqr[0] < 9.0f && io.MousePos.x >= ax.x0)
             m.seek_time(static_cast<std::uint64_t>(std::max(0.0, ax.ts(io.MousePos.x))));
     }
@@ -383,9 +389,14 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     }
 
     // Interaction.
-    if (hovered && io.MouseWheel != 0) zoom_at(h, ui, ax, io.MousePos.x, io.MouseWheel);
-    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 3.0f))
+    if (hovered && io.MouseWheel != 0) {
+        zoom_at(h, ui, ax, io.MousePos.x, io.MouseWheel);
+        ui.auto_fit = false;
+    }
+    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 3.0f)) {
         ui.view_begin_ns -= io.MouseDelta.x * ui.ns_per_px;
+        ui.auto_fit = false;
+    }
     auto lane_at = [&](float y) -> const inspector::task_history* {
         if (y < top.y) return nullptr;
         auto idx = static_cast<std::size_t>((y - top.y) / lane_height);
