@@ -1,4 +1,6 @@
 // coroscope-trace: the headless CLI for trace files and live programs.
+#include "commands.hpp"
+
 #include <coroscope/inspector/live_client.hpp>
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/inspector/report.hpp>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <vector>
 #include <unistd.h>
 
 namespace {
@@ -206,8 +209,14 @@ int main(int argc, char** argv) {
     control_cmd->add_option("--token", control_token, "the program's COROSCOPE_TOKEN");
     control_cmd->add_option("--timeout", control_timeout, "seconds to wait for the connection and for the reply");
 
+    // Subcommands in their own files (tools/cmd_<name>.cpp, declared in commands.hpp).
+    std::vector<cli::command> commands{cli::add_validate(app), cli::add_convert(app), cli::add_record(app),
+                                       cli::add_export(app), cli::add_lint(app), cli::add_stats(app)};
+
     CLI11_PARSE(app, argc, argv);
 
+    for (auto& c : commands)
+        if (*c.app) return c.run();
     if (*attach_cmd) return attach(attach_address, attach_out, attach_token, attach_continue, attach_timeout);
     if (*control_cmd) return control(control_address, control_verb, control_count, control_token, control_timeout);
 
