@@ -63,6 +63,31 @@ std::string describe(const breakpoint_spec& b) {
     return "?";
 }
 
+std::optional<breakpoint_spec> parse_breakpoint(std::string_view text) {
+    using k = breakpoint_spec::kind;
+    std::string_view name = text.substr(0, text.find(':'));
+    std::string_view arg = name.size() < text.size() ? text.substr(name.size() + 1) : std::string_view{};
+    breakpoint_spec b;
+    bool needs_value = false;
+    if (name == "spawn") b.what = k::spawn;
+    else if (name == "exception") b.what = k::exception;
+    else if (name == "ready") b.what = k::ready;
+    else if (name == "resume") b.what = k::resume, needs_value = true;
+    else if (name == "long_step" || name == "long-step") b.what = k::long_step, needs_value = true;
+    else return std::nullopt;
+    if (needs_value && arg.empty()) return std::nullopt;
+    if (!arg.empty()) {
+        if (b.what == k::spawn || b.what == k::exception) return std::nullopt;
+        std::uint64_t v = 0;
+        for (char c : arg) {
+            if (c < '0' || c > '9' || v > 1'000'000'000'000ull) return std::nullopt;
+            v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        b.value = v;
+    }
+    return b;
+}
+
 std::string resolve_program(const std::string& program) {
     if (program.find('/') != std::string::npos) return program;
     std::string dir = executable_dir();
@@ -322,6 +347,7 @@ void live_link::handle(const inspector::live_client::message& msg) {
             set_last("program exited with code " + std::to_string(*m_notice_exit), *m_notice_exit != 0);
         } else if (b.value("paused", false)) {
             m_paused = true;
+            ++m_pause_notices;
             m_paused_step = b.value("step", std::uint64_t{0});
             std::string why = b.value("why", std::string());
             std::string text = "paused at " + where(b);

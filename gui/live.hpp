@@ -24,7 +24,9 @@ struct breakpoint_spec {
     std::uint64_t value = 0; // resume: task id; ready: resource id (0 = any); long_step: milliseconds
 };
 nlohmann::json to_json(const breakpoint_spec& b);
-std::string describe(const breakpoint_spec& b); // "resume task 3", "long step >= 5 ms"
+std::string describe(const breakpoint_spec& b); // "resume of task 3", "step longer than 5 ms"
+// Parses "spawn", "resume:N", "ready[:N]", "exception", "long_step:N" (command-line scripts).
+std::optional<breakpoint_spec> parse_breakpoint(std::string_view text);
 
 // Resolves what `coroscope launch PROGRAM` runs: a bare name (no '/') is bin/sample-NAME next to
 // this executable when that exists (or bin/NAME), otherwise a path (or a name looked up in PATH).
@@ -77,6 +79,8 @@ public:
     bool can_command() const { return m_phase == phase::connected; }
     bool paused() const { return m_paused; }
     std::uint64_t paused_step() const { return m_paused_step; }
+    // How many pause notices arrived (a script waits for the next one after `continue`).
+    std::uint64_t pause_notices() const { return m_pause_notices; }
 
     // Events the program reported as dropped (sum over `dropped` events) and connections lost.
     std::uint64_t dropped_events() const { return m_dropped; }
@@ -134,6 +138,7 @@ private:
 
     bool m_paused = false;
     std::uint64_t m_paused_step = 0;
+    std::uint64_t m_pause_notices = 0;
     std::uint64_t m_dropped = 0;
     std::size_t m_scanned_events = 0; // model events already checked for `dropped`
     int m_disconnections = 0;

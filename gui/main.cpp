@@ -75,7 +75,11 @@ void record_sample(gui::session& s, const std::string& name) {
 // What --live-step / --live-tick / --until-exit ask of a live session, driven one frame at a time:
 // each command waits for its reply before the next is sent.
 struct live_script {
+    std::vector<gui::breakpoint_spec> breaks;
     std::uint64_t steps = 0, ticks = 0;
+    bool resume = false;       // --live-continue: continue, then wait for the next pause (or the exit)
+    std::uint64_t pauses_before = 0;
+    bool waiting_pause = false;
     bool until_exit = false;
     std::chrono::steady_clock::time_point deadline;
     std::uint64_t pending = 0; // command id waiting for its reply
@@ -93,14 +97,26 @@ struct live_script {
             if (!link.succeeded(pending)) return finish("the command failed: " + link.last_message() + " (" + link.status_text() + ")");
             pending = 0;
         }
-        if (steps + ticks > 0 && phase != ph::connected)
+        if (waiting_pause) {
+            if (phase == ph::connected && link.pause_notices() == pauses_before) return check_deadline();
+            waiting_pause = false;
+        }
+        if (breaks.size() + steps + ticks + (resume ? 1 : 0) > 0 && phase != ph::connected)
             return finish("the connection ended before the script did: " + link.status_text());
-        if (steps > 0) {
+        if (!breaks.empty()) {
+            pending = link.add_breakpoint(breaks.front());
+            breaks.erase(breaks.begin());
+        } else if (steps > 0) {
             --steps;
             pending = link.step(1);
         } else if (ticks > 0) {
             --ticks;
             pending = link.tick(1);
+        } else if (resume) {
+            resume = false;
+            pauses_before = link.pause_notices();
+            waiting_pause = true;
+            pending = link.resume();
         } else if (until_exit && phase == ph::connected) {
             return check_deadline();
         } else {
@@ -132,7 +148,9 @@ void print_state(const gui::session& s) {
         auto code = l.exit_code();
         line += " connection=" + std::string(l.phase_name()) + " paused=" + (l.paused() ? "1" : "0") +
                 " dropped=" + std::to_string(l.dropped_events()) + " disconnections=" + std::to_string(l.disconnections()) +
+                " breakpoints=" + std::to_string(l.breakpoints().size()) + " last_hit=" + std::to_string(l.last_hit_breakpoint()) +
                 " exit_code=" + (code ? std::to_string(*code) : "-") + " status=" + l.status_text();
+        line += "\ncoroscope: last " + (l.last_message().empty() ? std::string("-") : l.last_message());
     } else {
         line += " connection=replay";
     }
@@ -155,7 +173,8 @@ int main(int argc, char** argv) {
     record->add_option("name", sample_name, "sample name, e.g. nested")->required();
     std::string launch_program, attach_address, attach_token, save_path;
     std::vector<std::string> launch_args;
-    bool launch_paused = false, until_exit = false, print = false;
+    bool launch_paused = false, until_exit = false, print = false, live_continue = false;
+    std::vector<std::string> live_breaks;
     std::uint64_t live_steps = 0, live_ticks = 0;
     double live_timeout = 30;
     auto* launch = app.add_subcommand("launch", "start PROGRAM (a sample name like nested, or a path) and debug it live");
@@ -167,6 +186,12 @@ int main(int argc, char** argv) {
     attach->add_option("--token", attach_token, "the program's COROSCOPE_TOKEN");
     app.add_option("--live-step", live_steps, "live: press Step N times, each after the previous reply");
     app.add_option("--live-tick", live_ticks, "live: press Tick N times (after the steps)");
+    app.add_option("--live-break", live_breaks,
+                   "live: set a breakpoint first: spawn, resume:TASK, ready[:RESOURCE], exception, long_step:MS")
+        ->each([](const std::string& text) {
+            if (!gui::parse_breakpoint(text)) throw CLI::ValidationError("--live-break", "unknown breakpoint '" + text + "'");
+        });
+    app.add_flag("--live-continue", live_continue, "live: after the steps and ticks, continue and wait for the next pause or the exit");
     app.add_flag("--until-exit", until_exit, "live: wait until the program exits (before the screenshot)");
     app.add_option("--live-timeout", live_timeout, "live: seconds the script may take")->capture_default_str();
     app.add_flag("--print-state", print, "at exit print one line: cursor_step=, steps=, connection=, status=...");
@@ -174,7 +199,7 @@ int main(int argc, char** argv) {
     app.add_option("--screenshot", screenshot, "render, save the window as this PNG and exit");
     app.add_option("--frames", frames, "frames to render before the screenshot")->capture_default_str()->check(CLI::Range(1, 10000));
     app.add_option("--select-task", select_task, "select this task id");
-    app.add_option("--seek", seek_step, "put the cursor before this step");
+    app.add_option("--seek", seek_step, "put the cursor before this step (live: after the script; stops following)");
     app.add_option("--width", width, "window width")->capture_default_str()->check(CLI::Range(320, 16384));
     app.add_option("--height", height, "window height")->capture_default_str()->check(CLI::Range(240, 16384));
     CLI11_PARSE(app, argc, argv);
@@ -224,16 +249,17 @@ int main(int argc, char** argv) {
     ui.key_f11 = GLFW_KEY_F11;
     if (session.live) {
         if (select_task >= 0) ui.selected_task = static_cast<std::uint32_t>(select_task);
-        if (seek_step >= 0) session.add(gui::message::level::warning, "--seek applies to trace files, not to live programs");
     } else {
         gui::apply_presets(session, ui, select_task, seek_step);
-        if (live_steps || live_ticks || until_exit)
-            session.add(gui::message::level::warning, "--live-step/--live-tick/--until-exit apply to launch and attach only");
+        if (live_steps || live_ticks || until_exit || live_continue || !live_breaks.empty())
+            session.add(gui::message::level::warning, "--live-* and --until-exit apply to launch and attach only");
     }
     // In live mode a screenshot waits for the connection (and the script) to settle.
     std::optional<live_script> script;
     if (session.live) {
         script.emplace();
+        for (const std::string& text : live_breaks) script->breaks.push_back(*gui::parse_breakpoint(text));
+        script->resume = live_continue;
         script->steps = live_steps;
         script->ticks = live_ticks;
         script->until_exit = until_exit;
@@ -260,6 +286,10 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "coroscope: live script: %s\n", script->error.c_str());
                 session.add(gui::message::level::error, "live script: " + script->error);
                 exit_code = 1;
+            }
+            if (settled && !was_done && seek_step >= 0) { // live --seek: step back in history once the script is done
+                session.model.seek(static_cast<std::uint64_t>(seek_step));
+                ui.follow_cursor = true;
             }
             if (settled) ++settled_frames;
             else if (!screenshot.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2)); // leave the CPU to the program

@@ -173,6 +173,32 @@ TEST_CASE("coroscope launch runs a sample to its end, keeps every step and saves
     std::remove(saved.c_str());
 }
 
+TEST_CASE("coroscope launch sets a breakpoint, continues to it, and can step back in history") {
+    require_display();
+    std::string png = test_support::temp_path("gui-live-break.png");
+    std::remove(png.c_str());
+
+    // Task 4 is first resumed at step 3 (main spawns 2..6 in step 0, then they run in order).
+    auto r = run_command(bin + "/coroscope launch nested --paused --live-break resume:4 --live-continue --seek 1 "
+                               "--print-state --screenshot " + png + " --frames 2 2>&1");
+    INFO("coroscope printed: " << r.out);
+    REQUIRE(r.status == 0);
+    auto state = parse_state(r.out);
+    REQUIRE(!state.empty());
+    CHECK(state["connection"] == "connected");
+    CHECK(state["paused"] == "1");
+    CHECK(state["breakpoints"] == "1");
+    CHECK(state["last_hit"] == "1");
+    CHECK(state["steps"] == "3");
+    CHECK(state["cursor_step"] == "1");
+    CHECK(state["following"] == "0");
+    CHECK(r.out.find("coroscope: last paused at step 3, tick 1 (breakpoint 1: resume of task 4)") != std::string::npos);
+    image img = load_png(png);
+    REQUIRE(img.ok());
+    CHECK(distinct_colors(img) > 200);
+    std::remove(png.c_str());
+}
+
 TEST_CASE("coroscope launch of a program that does not exist fails in one line and still exits") {
     require_display();
     auto r = run_command(bin + "/coroscope launch /nonexistent/program --print-state --screenshot /dev/null --frames 1 2>&1");
