@@ -174,7 +174,7 @@ int run_record(record_options o) {
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
     if (!follower.opened()) {
         std::cerr << "coroscope-trace: " << o.output << ": " << o.command[0]
-                  << " wrote no trace (is it built on the Coroscope scheduler?); exit code " << code << "\n";
+                  << " wrote no trace (it ended before its scheduler ran, or is not built on Coroscope); exit code " << code << "\n";
         return code;
     }
     std::cerr << "coroscope-trace: recorded " << o.output << ": " << counts.events << " events, " << bytes
@@ -194,8 +194,9 @@ command add_record(CLI::App& app) {
     sub->add_option("-o,--output", o->output,
                     "trace file to write (.jsonl = JSON Lines; default: PROGRAM's base name + .trace)");
     sub->add_flag("--progress", o->progress, "print progress lines even when stderr is not a terminal");
-    sub->add_option("command", o->command, "-- PROGRAM ARGS...")->required();
-    sub->footer("Example: coroscope-trace record -o nested.trace -- build/bin/sample-nested");
+    // After "--" everything is the program's, options included.
+    sub->add_option("command", o->command, "-- PROGRAM ARGS...: the program to run and its arguments")->required();
+    sub->footer("Example: coroscope-trace record -o nested.trace -- build/bin/sample-nested --seed 2");
     return {sub, [o] { return run_record(*o); }};
 }
 
