@@ -12,7 +12,7 @@ BENCH_PACKAGES := libbenchmark-dev libasio-dev libboost-fiber-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps configure build run test asan bench clean
+.PHONY: all deps bench-deps configure build run test asan bench golden clean
 
 all: build
 
@@ -62,5 +62,9 @@ bench: deps bench-deps
 	cmake --build $(BENCH_BUILD) -j$(JOBS) --target $(BENCHES)
 	@for b in $(BENCHES); do $(BENCH_BUILD)/bin/$$b || exit 1; done
 
+# Regenerates traces/golden/ from the samples (traces/golden/v1.0/ is never touched).
+golden: build
+	traces/golden/regenerate.sh $(BUILD)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)

@@ -5,6 +5,10 @@
 #include "../gui/state_colors.hpp"
 
 #include <catch2/catch.hpp>
+#include <coroscope/traces/reader.hpp>
+
+#include <fstream>
+#include <iterator>
 
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
@@ -102,8 +106,14 @@ TEST_CASE("coroscope shows a truncated trace instead of failing") {
     require_display();
     std::string trace = record_nested();
     std::string cut = test_support::temp_path("gui-cut.trace");
-    std::filesystem::copy_file(trace, cut, std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::resize_file(cut, std::filesystem::file_size(trace) / 2);
+    // Cut near the middle, inside a record (a cut exactly between two records is not a truncation).
+    std::ifstream in(trace, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t cut_at = bytes.size() / 2;
+    while (cut_at < bytes.size() && !coroscope::traces::load_bytes(std::string_view(bytes).substr(0, cut_at)).report.truncated)
+        ++cut_at;
+    REQUIRE(cut_at < bytes.size());
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, cut_at);
     std::string png = test_support::temp_path("gui-cut.png");
     std::remove(png.c_str());
 

@@ -13,6 +13,9 @@ using traces::wait_reason;
 
 namespace {
 constexpr std::size_t pending_flush_threshold = 4096;
+// Events held between hand-offs to the sink; beyond this the newest are dropped and counted (a
+// single step emitting a million events, say), and a `dropped` event records how many.
+constexpr std::size_t pending_capacity = std::size_t{1} << 20;
 
 std::string describe(const std::exception_ptr& error) {
     try {
@@ -53,6 +56,8 @@ void report_unobserved_failure(task_record& task) {
     std::fprintf(stderr, "coroscope: task '%s' (id %u) failed and nobody joined it: %s\n", task.name.c_str(),
                  task.id, task.error_text.c_str());
     task.error_observed = true;
+    if (scheduler* sched = current.sched)
+        sched->emit_now(event_kind::unobserved_failure, task.id, 0, sched->intern(task.error_text));
 }
 } // namespace detail
 
@@ -154,6 +159,7 @@ void scheduler::run() {
             m_ready.pop_front();
             --m_tick_left;
             run_step(*task);
+            if (m_pending.size() >= pending_flush_threshold) flush_events(); // between steps, not inside them
             if (m_debugger) {
                 flush_events();
                 m_debugger->after_step();
@@ -433,6 +439,10 @@ void scheduler::end_recording() {
 }
 
 void scheduler::emit_slow(event_kind kind, std::uint32_t task, std::uint8_t code, std::uint32_t a, std::uint64_t b) {
+    if (m_pending.size() >= pending_capacity) [[unlikely]] {
+        ++m_dropped;
+        return;
+    }
     traces::event e;
     e.ts_ns = m_step_ts;
     e.step = m_step;
@@ -447,6 +457,15 @@ void scheduler::emit_slow(event_kind kind, std::uint32_t task, std::uint8_t code
 
 void scheduler::flush_events() {
     if (!m_sink) return;
+    if (m_dropped > 0) [[unlikely]] {
+        traces::event e;
+        e.ts_ns = now_ns();
+        e.step = m_step;
+        e.tick = m_tick;
+        e.kind = event_kind::dropped;
+        e.b = std::exchange(m_dropped, 0);
+        m_pending.push_back(e);
+    }
     for (const traces::event& e : m_pending) m_sink->on_event(e);
     m_pending.clear();
 }

@@ -28,6 +28,7 @@ const std::array<kind_fields, event_kind_count> table{{
     /* mark          */ {false, "", code_kind::none, "text", "", false},
     /* dropped       */ {false, "", code_kind::none, "", "count", false},
     /* control       */ {false, "command", code_kind::control_kind, "", "", false},
+    /* unobserved_failure */ {true, "", code_kind::none, "error", "", false},
 }};
 
 template <typename Enum>

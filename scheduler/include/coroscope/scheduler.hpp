@@ -182,7 +182,8 @@ private:
 
     // Recording state.
     traces::event_sink* m_sink = nullptr;
-    std::vector<traces::event> m_pending; // events not yet handed to the sink
+    std::vector<traces::event> m_pending; // events not yet handed to the sink (bounded)
+    std::uint64_t m_dropped = 0;          // events lost because m_pending was full, not yet reported
     std::unordered_map<std::string, std::uint32_t> m_strings;
     std::unordered_map<const void*, std::uint32_t> m_function_ids;
     struct location_key {

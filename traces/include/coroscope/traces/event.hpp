@@ -29,8 +29,9 @@ enum class event_kind : std::uint8_t {
     mark = 18,          // user annotation; task = the task that made it; a = text string id
     dropped = 19,       // b = events that were lost before this point (buffer full)
     control = 20,       // a debugger command took effect; code = control_kind
+    unobserved_failure = 21, // task failed and nobody can read its exception (no join handle left); a = exception text string id
 };
-inline constexpr int event_kind_count = 21;
+inline constexpr int event_kind_count = 22;
 
 // Why a task waits; also the cause recorded with task_ready.
 enum class wait_reason : std::uint8_t {
