@@ -163,6 +163,7 @@ void scheduler::run() {
             if (m_debugger) {
                 flush_events();
                 m_debugger->after_step();
+                m_clock_fresh = false;
                 if (m_step_budget > 0 && --m_step_budget == 0) enter_pause(pause_reason::step);
             }
         }
@@ -188,7 +189,7 @@ void scheduler::begin_tick() {
     m_tick_open = true;
     m_tick_left = m_ready.size();
     if (m_sink) [[unlikely]] {
-        m_step_ts = now_ns();
+        if (!m_clock_fresh) m_step_ts = now_ns();
         emit(event_kind::tick_begin, 0, 0, static_cast<std::uint32_t>(m_ready.size()));
     }
 }
@@ -263,12 +264,15 @@ void scheduler::wait_while_paused() {
     }
     m_callbacks = 0;
     uv_run(m_loop, UV_RUN_ONCE);
+    m_clock_fresh = false;
     flush_events();
     if (m_debugger) m_debugger->after_poll();
 }
 
 void scheduler::run_step(detail::task_record& task) {
-    if (m_sink) [[unlikely]]
+    // One clock read per step: the previous step's end (or the poll's) is this step's start when
+    // nothing else ran in between.
+    if (m_sink && !m_clock_fresh) [[unlikely]]
         m_step_ts = now_ns();
     emit(event_kind::task_resume, task.id);
     m_in_step = true;
@@ -291,6 +295,7 @@ void scheduler::run_step(detail::task_record& task) {
     detail::current.task = nullptr;
     if (m_sink) [[unlikely]]
         m_step_ts = now_ns(); // the step's end: its suspend or exit event carries the step's duration
+    m_clock_fresh = true;
     if (task.finished) {
         finish_task(task); // may free the record
     } else {
@@ -402,6 +407,9 @@ void scheduler::on_timer(uv_timer_t* timer) {
 
 void scheduler::poll_io() {
     bool block = m_ready.empty();
+    if (!block && !m_debugger && !uv_loop_alive(m_loop))
+        return; // tasks are ready and libuv has nothing to deliver: a poll would only read the clock
+    m_clock_fresh = false;
     if (m_sink) [[unlikely]] {
         int timeout = block ? uv_backend_timeout(m_loop) : 0;
         m_step_ts = now_ns();
@@ -411,6 +419,7 @@ void scheduler::poll_io() {
     uv_run(m_loop, block ? UV_RUN_ONCE : UV_RUN_NOWAIT);
     if (m_sink) [[unlikely]] {
         m_step_ts = now_ns();
+        m_clock_fresh = true;
         emit(event_kind::poll_end, 0, 0, m_callbacks);
         if (m_debugger || m_pending.size() >= pending_flush_threshold) flush_events();
     }
@@ -457,6 +466,7 @@ void scheduler::emit_slow(event_kind kind, std::uint32_t task, std::uint8_t code
 
 void scheduler::flush_events() {
     if (!m_sink) return;
+    m_clock_fresh = false; // handing events to the sink takes time: the next event reads the clock
     if (m_dropped > 0) [[unlikely]] {
         traces::event e;
         e.ts_ns = now_ns();

@@ -179,6 +179,7 @@ private:
     std::size_t m_pick = 0;
     bool m_in_step = false;
     std::uint64_t m_step_ts = 0;     // the running step's timestamp, shared by its events
+    bool m_clock_fresh = false;      // m_step_ts was read just now (no poll, flush or callback since)
 
     // Recording state.
     traces::event_sink* m_sink = nullptr;
