@@ -49,8 +49,10 @@ run: build
 test: build
 	cd $(BUILD) && $(XVFB) ctest --output-on-failure -j$(JOBS)
 
+# Sanitized build of the libraries, CLI, samples and their tests. The GUI is left out: Mesa and
+# GLFW report their own leaks under LeakSanitizer (suppressions for them are still to be written).
 asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOROSCOPE_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOROSCOPE_SANITIZE=ON -DCOROSCOPE_BUILD_GUI=OFF
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(XVFB) ctest --output-on-failure -j$(JOBS)
 
