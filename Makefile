@@ -49,8 +49,8 @@ run: build
 test: build
 	cd $(BUILD) && $(XVFB) ctest --output-on-failure -j$(JOBS)
 
-# Sanitized build of the libraries, CLI, samples and their tests. The GUI is left out: Mesa and
-# GLFW report their own leaks under LeakSanitizer (suppressions for them are still to be written).
+# Sanitized build of the libraries, CLI, samples and their tests. The GUI is left out for now:
+# it has not yet been run under LeakSanitizer with Mesa and GLFW.
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCOROSCOPE_SANITIZE=ON -DCOROSCOPE_BUILD_GUI=OFF
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
