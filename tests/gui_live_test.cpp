@@ -3,16 +3,12 @@
 // flags, with the state checked through --print-state and the screenshot.
 #include "support.hpp"
 
-#include "../gui/state_colors.hpp"
+#include "screenshot_support.hpp"
 
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/traces/reader.hpp>
 
 #include <catch2/catch.hpp>
-
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#include <stb/stb_image.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -25,41 +21,14 @@
 #if __has_include(<coroscope/agent.hpp>)
 
 using test_support::run_command;
+using test_support::count_near;
+using test_support::distinct_colors;
+using test_support::image;
+using test_support::load_png;
 
 namespace {
 
 const std::string bin = COROSCOPE_BIN_DIR;
-
-struct image {
-    int width = 0, height = 0;
-    std::unique_ptr<unsigned char, void (*)(void*)> pixels{nullptr, stbi_image_free};
-    bool ok() const { return pixels != nullptr; }
-};
-
-image load_png(const std::string& path) {
-    image img;
-    int channels = 0;
-    img.pixels.reset(stbi_load(path.c_str(), &img.width, &img.height, &channels, 3));
-    return img;
-}
-
-std::size_t distinct_colors(const image& img) {
-    std::unordered_set<std::uint32_t> colors;
-    const unsigned char* p = img.pixels.get();
-    for (std::size_t i = 0, end = static_cast<std::size_t>(img.width) * img.height; i < end; ++i, p += 3)
-        colors.insert(static_cast<std::uint32_t>(p[0]) << 16 | static_cast<std::uint32_t>(p[1]) << 8 | p[2]);
-    return colors.size();
-}
-
-std::size_t count_near(const image& img, coroscope::gui::rgb c, int tolerance = 10) {
-    std::size_t n = 0;
-    const unsigned char* p = img.pixels.get();
-    for (std::size_t i = 0, end = static_cast<std::size_t>(img.width) * img.height; i < end; ++i, p += 3) {
-        if (std::abs(p[0] - c.r) <= tolerance && std::abs(p[1] - c.g) <= tolerance && std::abs(p[2] - c.b) <= tolerance)
-            ++n;
-    }
-    return n;
-}
 
 void require_display() {
     const char* display = std::getenv("DISPLAY");
