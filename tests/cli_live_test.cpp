@@ -30,8 +30,6 @@
 
 extern char** environ;
 
-// Until the agent (scheduler/, coroscope/agent.hpp) exists, samples do not listen: skip.
-#if __has_include(<coroscope/agent.hpp>)
 
 using namespace coroscope;
 using namespace std::chrono_literals;
@@ -546,9 +544,3 @@ TEST_CASE("live: a client that disconnects leaves the program running, which com
     INFO(program.process->output());
     CHECK(program.process->exit_code() == 0);
 }
-
-#else
-TEST_CASE("live: skipped, the scheduler has no agent yet (coroscope/agent.hpp)") {
-    WARN("the live agent is not built: end-to-end live tests skipped");
-}
-#endif

@@ -17,8 +17,6 @@
 #include <sstream>
 #include <unordered_set>
 
-// Until the agent (scheduler/, coroscope/agent.hpp) exists, samples do not listen: skip.
-#if __has_include(<coroscope/agent.hpp>)
 
 using test_support::run_command;
 using test_support::count_near;
@@ -177,5 +175,3 @@ TEST_CASE("coroscope launch of a program that does not exist fails in one line a
     CHECK(state["connection"] == "failed");
     CHECK(state["status"].find("failed: cannot run /nonexistent/program") == 0);
 }
-
-#endif
