@@ -124,7 +124,7 @@ std::string waits_text(const task_stats& t) {
 std::string row(const std::string& id, const std::string& name, const task_stats& t) {
     char line[512];
     std::string hist;
-    for (std::size_t b = 0; b < step_bucket_count; ++b) hist += (b ? "/" : "") + std::to_string(t.step_histogram[b]);
+    for (std::size_t b = 0; b < step_bucket_count; ++b) hist.append(b ? "/" : "").append(std::to_string(t.step_histogram[b]));
     std::snprintf(line, sizeof line, "%5s  %-22.22s %7llu %12s %12s %12s %12s %12s  %-19s %s\n", id.c_str(), name.c_str(),
                   static_cast<unsigned long long>(t.steps), format_duration(t.busy_ns).c_str(),
                   format_duration(t.step_duration.max).c_str(), format_duration(t.ready_latency.p50).c_str(),
@@ -157,7 +157,7 @@ std::string stats_text(const model& m, const trace_stats& s) {
     std::string out = "duration " + format_duration(s.duration_ns) + ", " + std::to_string(s.total.steps) + " steps, busy " +
                       format_duration(s.total.busy_ns) + "\n";
     std::string hist_header = "steps ";
-    for (std::size_t b = 0; b < step_bucket_count; ++b) hist_header += (b ? "/" : "") + std::string(step_bucket_label(b));
+    for (std::size_t b = 0; b < step_bucket_count; ++b) hist_header.append(b ? "/" : "").append(step_bucket_label(b));
     char header[512];
     std::snprintf(header, sizeof header, "%5s  %-22s %7s %12s %12s %12s %12s %12s  %-19s %s\n", "task", "name", "steps",
                   "busy", "step max", "ready p50", "ready p99", "ready max", "histogram", "waiting");
