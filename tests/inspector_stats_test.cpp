@@ -51,6 +51,11 @@ TEST_CASE("stats: steps, busy time, histogram, latencies and waits per task") {
     CHECK(a.ready_latency.count == 2);
     CHECK(a.ready_latency.p50 == 1'000);
     CHECK(a.ready_latency.max == 20'000);
+    // The latencies in the step buckets: 1 us (< 10 us) and 20 us (< 100 us); totals add up.
+    CHECK(a.ready_histogram[0] == 1);
+    CHECK(a.ready_histogram[1] == 1);
+    CHECK(a.ready_histogram[2] == 0);
+    CHECK(s.total.ready_histogram == a.ready_histogram);
     CHECK(a.waiting_ns[static_cast<std::size_t>(wait_reason::sleep)] == 1'000'000);
     CHECK(s.total.busy_ns == a.busy_ns);
     auto j = inspector::stats_json(m, s);

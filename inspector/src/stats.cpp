@@ -88,6 +88,7 @@ trace_stats compute_stats(const model& m) {
             t.busy_ns += d;
             ++t.step_histogram[step_bucket(d)];
         }
+        for (std::uint64_t l : latencies[th.id]) ++t.ready_histogram[step_bucket(l)];
         t.step_duration = summarize(durations[th.id]);
         t.ready_latency = summarize(latencies[th.id]);
         for (const state_interval& iv : th.intervals) {
@@ -98,7 +99,10 @@ trace_stats compute_stats(const model& m) {
         }
         out.total.steps += t.steps;
         out.total.busy_ns += t.busy_ns;
-        for (std::size_t b = 0; b < step_bucket_count; ++b) out.total.step_histogram[b] += t.step_histogram[b];
+        for (std::size_t b = 0; b < step_bucket_count; ++b) {
+            out.total.step_histogram[b] += t.step_histogram[b];
+            out.total.ready_histogram[b] += t.ready_histogram[b];
+        }
         for (std::size_t r = 0; r < t.waiting_ns.size(); ++r) out.total.waiting_ns[r] += t.waiting_ns[r];
         all_durations.insert(all_durations.end(), durations[th.id].begin(), durations[th.id].end());
         all_latencies.insert(all_latencies.end(), latencies[th.id].begin(), latencies[th.id].end());

@@ -34,6 +34,7 @@ struct task_stats {
     std::array<std::uint64_t, step_bucket_count> step_histogram{};
     latency_summary step_duration;
     latency_summary ready_latency; // task_ready ts -> the next task_resume ts of that task
+    std::array<std::uint64_t, step_bucket_count> ready_histogram{}; // those latencies, in the step buckets
     // Time spent waiting by wait reason (index = wait_reason), from the history's intervals;
     // a wait still open at the end counts until the last timestamp of the trace.
     std::array<std::uint64_t, traces::wait_reason_count> waiting_ns{};
