@@ -9,10 +9,11 @@ XVFB       := xvfb-run -a -s "-screen 0 1600x1000x24"
 PACKAGES := build-essential cmake pkg-config libuv1-dev libimgui-dev libstb-dev libglfw3-dev \
             libgl1-mesa-dev nlohmann-json3-dev catch2 libcli11-dev libzstd-dev xvfb xauth xdotool
 BENCH_PACKAGES := libbenchmark-dev libasio-dev libboost-fiber-dev
+FUZZ_PACKAGES  := clang libclang-rt-14-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps configure build run test asan bench golden clean
+.PHONY: all deps bench-deps configure build run test asan bench fuzz golden clean
 
 all: build
 
@@ -64,9 +65,22 @@ bench: deps bench-deps
 	cmake --build $(BENCH_BUILD) -j$(JOBS) --target $(BENCHES)
 	@for b in $(BENCHES); do $(BENCH_BUILD)/bin/$$b || exit 1; done
 
+# libFuzzer on the trace reader (traces/fuzz/): a clang build of traces/ alone with ASan+UBSan, run
+# for FUZZ_SECONDS over a copy of the golden traces; a crash or a broken invariant fails the target
+# and leaves the input in $(FUZZ_BUILD)/crash-*.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory deps PACKAGES="$(FUZZ_PACKAGES)"
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCOROSCOPE_FUZZ=ON -DBUILD_TESTING=OFF
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz-trace-reader
+	traces/fuzz/seed_corpus.sh $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/bin/fuzz-trace-reader -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+	  -malloc_limit_mb=64 -max_len=65536 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus
+
 # Regenerates traces/golden/ from the samples (traces/golden/v1.0/ is never touched).
 golden: build
 	traces/golden/regenerate.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)

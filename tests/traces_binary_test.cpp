@@ -1,5 +1,6 @@
 // Binary encoding: exact round trip with JSON Lines, truncation at every byte, chunking
-// independence, version rules, unknown records, corruption, and size per event.
+// independence, version rules, unknown records, corruption, and size per event; the same for
+// zstd-compressed blocks (format 1.2).
 #include <coroscope/traces/binary.hpp>
 #include <coroscope/traces/collector.hpp>
 #include <coroscope/traces/jsonl.hpp>
@@ -8,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -40,7 +42,8 @@ trace random_trace(std::uint32_t seed, std::size_t events) {
     t.header.producer = "random producer ✓";
     t.header.pid = static_cast<std::uint32_t>(rng());
     t.header.start_unix_ns = rng();
-    t.header.features = static_cast<std::uint32_t>(rng());
+    // Any flags but the one the writer owns: it sets feature_zstd_blocks exactly when it compresses.
+    t.header.features = static_cast<std::uint32_t>(rng()) & ~binary::feature_zstd_blocks;
     t.define_string(1, "coroscope::task<int> sample::alpha()");
     t.define_string(2, "coroscope::task<int> sample::alphabet()"); // shares a long prefix
     t.define_string(3, "with \"quotes\", tabs\t and\nnewlines");
@@ -530,4 +533,257 @@ TEST_CASE("binary costs under 8 bytes per event on a realistic trace") {
         check_same(load_bytes(real_bytes).trace, real.trace);
     }
 #endif
+}
+
+// ---- zstd blocks (format 1.2) ----
+
+namespace {
+
+// The trace as it was written, except the writer-owned feature flag.
+trace without_zstd_flag(trace t) {
+    t.header.features &= ~binary::feature_zstd_blocks;
+    return t;
+}
+
+// A trace long enough for several 256 KiB blocks, and a string too big for any block.
+trace multi_block_trace() {
+    trace t = realistic_trace(9000);
+    t.define_string(static_cast<std::uint32_t>(t.strings.size()), std::string(binary::max_block_bytes + 10, 's'));
+    return t;
+}
+
+} // namespace
+
+TEST_CASE("zstd blocks round trip exactly, across blocks and around a record too big for one") {
+    for (const trace& original : {random_trace(21, 3000), multi_block_trace()}) {
+        std::string packed = encode(original, encoding::binary, compression::zstd);
+        std::string plain = encode(original, encoding::binary);
+        loaded_trace loaded = load_bytes(packed);
+        INFO(describe_problems("zstd", loaded.report));
+        CHECK(loaded.report.error == "");
+        CHECK(loaded.report.bad_records == 0);
+        CHECK(loaded.report.unknown_records == 0);
+        CHECK_FALSE(loaded.report.truncated);
+        CHECK(loaded.report.records == original.strings.size() - 1 + original.events.size());
+        CHECK((loaded.trace.header.features & binary::feature_zstd_blocks) != 0);
+        check_same(without_zstd_flag(loaded.trace), original);
+        CHECK(packed.size() < plain.size());
+        // Back to plain binary gives the plain encoding's bytes (the flag is cleared again).
+        CHECK(encode(loaded.trace, encoding::binary) == plain);
+        // And to JSON Lines the same lines as from the plain trace (only a binary file holds blocks).
+        CHECK(encode(loaded.trace, encoding::jsonl) == encode(original, encoding::jsonl));
+    }
+    // The realistic trace filled several blocks: a block holds at most 1 MiB of records.
+    trace big = multi_block_trace();
+    std::string plain = encode(big, encoding::binary);
+    REQUIRE(plain.size() > 3 * binary::block_target_bytes);
+}
+
+TEST_CASE("zstd: file_writer and convert-style re-encoding give the same bytes as encode") {
+    trace original = multi_block_trace();
+    auto path = (std::filesystem::temp_directory_path() / ("coroscope-zstd-" + std::to_string(::getpid()) + ".trace")).string();
+    REQUIRE(save_file(path, original, encoding::binary, compression::zstd).empty());
+    loaded_trace loaded = load_file(path);
+    CHECK(loaded.report.error == "");
+    check_same(without_zstd_flag(loaded.trace), original);
+    CHECK(std::filesystem::file_size(path) == encode(original, encoding::binary, compression::zstd).size());
+    std::remove(path.c_str());
+}
+
+TEST_CASE("zstd: feeding one byte, 4 KiB or all at once gives identical results") {
+    std::string bytes = encode(multi_block_trace(), encoding::binary, compression::zstd);
+    std::string cut = bytes.substr(0, bytes.size() - 3);
+    for (const std::string* input : {&bytes, &cut}) {
+        loaded_trace whole = load_bytes(*input);
+        for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+            loaded_trace chunked = load_in_chunks(*input, chunk);
+            check_same(chunked.trace, whole.trace);
+            check_same(chunked.report, whole.report);
+        }
+        CHECK(whole.report.truncated == (input == &cut));
+    }
+}
+
+TEST_CASE("a zstd trace cut at any byte keeps every complete block and names where the cut one began") {
+    // Small blocks: the file_writer closes a block at every flush, so a short trace spans several.
+    trace original = random_trace(23, 120);
+    auto path = (std::filesystem::temp_directory_path() / ("coroscope-zstd-cut-" + std::to_string(::getpid()) + ".trace")).string();
+    std::vector<std::size_t> block_ends; // file size after each flush: where a block ends
+    std::vector<std::size_t> records_at_end;
+    {
+        file_writer w(path, encoding::binary, compression::zstd);
+        REQUIRE(w.ok());
+        w.on_header(original.header);
+        w.flush();
+        block_ends.push_back(w.bytes_written()); // the header alone
+        records_at_end.push_back(0);
+        std::size_t records = 0;
+        for (std::size_t id = 1; id < original.strings.size(); ++id, ++records)
+            w.on_string(static_cast<std::uint32_t>(id), original.strings[id]);
+        w.flush();
+        block_ends.push_back(w.bytes_written());
+        records_at_end.push_back(records);
+        for (std::size_t i = 0; i < original.events.size(); ++i) {
+            w.on_event(original.events[i]);
+            ++records;
+            if (i % 17 == 16 || i + 1 == original.events.size()) {
+                w.flush();
+                block_ends.push_back(w.bytes_written());
+                records_at_end.push_back(records);
+            }
+        }
+    }
+    loaded_trace all = load_file(path);
+    REQUIRE(all.report.error == "");
+    check_same(without_zstd_flag(all.trace), original);
+    std::string bytes;
+    {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        REQUIRE(f);
+        bytes.assign(block_ends.back(), '\0');
+        REQUIRE(std::fread(bytes.data(), 1, bytes.size(), f) == bytes.size());
+        std::fclose(f);
+    }
+    std::remove(path.c_str());
+    REQUIRE(block_ends.size() > 5);
+    std::size_t checked = 0;
+    for (std::size_t cut = block_ends.front(); cut <= bytes.size(); ++cut) {
+        INFO("cut at " << cut);
+        loaded_trace loaded = load_bytes(std::string_view(bytes).substr(0, cut));
+        std::size_t complete = 0, last_end = block_ends.front();
+        for (std::size_t b = 0; b < block_ends.size() && block_ends[b] <= cut; ++b) {
+            complete = records_at_end[b];
+            last_end = block_ends[b];
+        }
+        REQUIRE_FALSE(loaded.report.fatal);
+        REQUIRE(loaded.report.bad_records == 0);
+        REQUIRE(loaded.report.records == complete);
+        REQUIRE(loaded.report.truncated == (cut != last_end));
+        if (loaded.report.truncated) REQUIRE(loaded.report.truncated_at == last_end);
+        const std::size_t strings = original.strings.size() - 1; // the first block holds them all
+        std::size_t events = complete > strings ? complete - strings : 0;
+        REQUIRE(loaded.trace.events.size() == events);
+        for (std::size_t i = 0; i < events; ++i) REQUIRE(loaded.trace.events[i] == original.events[i]);
+        ++checked;
+    }
+    CHECK(checked == bytes.size() - block_ends.front() + 1);
+}
+
+TEST_CASE("damaged zstd blocks are counted and named, never crash, and do not depend on chunking") {
+    trace original = random_trace(24, 400);
+    std::string clean = encode(original, encoding::binary, compression::zstd);
+    std::string plain_header = encode(trace{original.header, {""}, {}}, encoding::binary, compression::zstd);
+    std::mt19937_64 rng(7);
+    int named = 0;
+    for (int round = 0; round < 300; ++round) {
+        std::string bytes = clean;
+        // Damage inside the zstd frame (after the header, the block's lead, length, layout and size);
+        // the frame's checksum makes changes to the content detectable.
+        std::size_t at = plain_header.size() + 8 + rng() % (bytes.size() - plain_header.size() - 8);
+        bytes[at] = static_cast<char>(bytes[at] ^ (1 << (rng() % 8)));
+        loaded_trace whole = load_bytes(bytes);
+        CHECK_FALSE(whole.report.fatal);
+        if (whole.report.bad_records > 0) {
+            CHECK_THAT(whole.report.error, Catch::Contains("byte ") && Catch::Contains("zstd block"));
+            ++named;
+        } else {
+            // A change zstd does not see (e.g. a larger window size in the frame header) must then
+            // change nothing: never plausible wrong records.
+            check_same(without_zstd_flag(whole.trace), original);
+        }
+        if (round % 30 == 0) {
+            loaded_trace bytewise = load_in_chunks(bytes, 1);
+            check_same(bytewise.trace, whole.trace);
+            check_same(bytewise.report, whole.report);
+        }
+    }
+    CHECK(named > 250);
+
+    // A block that declares more content than its frame holds, or more than 1 MiB.
+    binary::encoder enc;
+    std::string lying = enc.encode_header(header{});
+    std::string payload;
+    binary::put_varint(payload, binary::block_layout_records);
+    binary::put_varint(payload, binary::max_block_bytes + 1);
+    payload += "not zstd";
+    binary::put_varint(lying, binary::framed_kind | (binary::record_zstd_block << binary::kind_bits));
+    binary::put_varint(lying, payload.size());
+    lying += payload;
+    loaded_trace refused = load_bytes(lying);
+    CHECK(refused.report.bad_records == 1);
+    CHECK_THAT(refused.report.error, Catch::Contains("field 'length'") && Catch::Contains("1 MiB"));
+
+    // A layout a newer minor version may define: skipped by its length and counted, not damage.
+    std::string newer = enc.encode_header(header{});
+    std::string other_layout;
+    binary::put_varint(other_layout, 7);
+    other_layout += "whatever";
+    binary::put_varint(newer, binary::framed_kind | (binary::record_zstd_block << binary::kind_bits));
+    binary::put_varint(newer, other_layout.size());
+    newer += other_layout;
+    loaded_trace skipped = load_bytes(newer);
+    CHECK(skipped.report.bad_records == 0);
+    CHECK(skipped.report.unknown_records == 1);
+}
+
+// The size target of zstd blocks, on the real golden traces (measured here, not hard-coded): the
+// event records take at most 3 bytes per event on average over the samples' traces. These runs
+// are short, so their string tables (function names, file:line) weigh as much as the events; the
+// whole-file figures are printed too, and a long run (bench-trace-load) amortises strings away.
+TEST_CASE("zstd blocks over the golden traces: the same traces, at most 3 bytes per event record") {
+    namespace fs = std::filesystem;
+    const fs::path golden = fs::path(COROSCOPE_SOURCE_DIR) / "traces" / "golden";
+    std::vector<fs::path> paths;
+    for (const auto& entry : fs::directory_iterator(golden))
+        if (entry.is_regular_file() && entry.path().extension() == ".trace") paths.push_back(entry.path());
+    std::sort(paths.begin(), paths.end());
+    REQUIRE(paths.size() >= 5);
+    double events = 0, plain_file = 0, zstd_file = 0, plain_records = 0, zstd_records = 0;
+    std::string table;
+    for (const auto& path : paths) {
+        loaded_trace loaded = load_file(path.string());
+        INFO(path.string() << ": " << describe_problems(path.string(), loaded.report));
+        REQUIRE(loaded.report.error == "");
+        REQUIRE(loaded.trace.events.size() > 10);
+        std::string packed = encode(loaded.trace, encoding::binary, compression::zstd);
+        loaded_trace unpacked = load_bytes(packed);
+        REQUIRE(unpacked.report.error == "");
+        check_same(without_zstd_flag(unpacked.trace), without_zstd_flag(loaded.trace));
+
+        // The event records alone: the same trace without its string table, minus the header.
+        trace events_only = loaded.trace;
+        events_only.strings = {std::string{}};
+        const double header_bytes = static_cast<double>(encode(trace{events_only.header, {""}, {}}).size());
+        const double n = static_cast<double>(loaded.trace.events.size());
+        const double file_plain = static_cast<double>(encode(loaded.trace).size());
+        const double file_zstd = static_cast<double>(packed.size());
+        const double rec_plain = static_cast<double>(encode(events_only).size()) - header_bytes;
+        const double rec_zstd = static_cast<double>(encode(events_only, encoding::binary, compression::zstd).size()) - header_bytes;
+        events += n;
+        plain_file += file_plain;
+        zstd_file += file_zstd;
+        plain_records += rec_plain;
+        zstd_records += rec_zstd;
+        char line[240];
+        std::snprintf(line, sizeof line, "%-28s %4.0f events: file %5.2f -> %5.2f B/event with zstd; event records %4.2f -> %4.2f\n",
+                      path.filename().string().c_str(), n, file_plain / n, file_zstd / n, rec_plain / n, rec_zstd / n);
+        table += line;
+
+        // The checked-in zstd twin (traces/golden/zstd/, made by traces/golden/zstd.sh) is the same trace.
+        fs::path twin = golden / "zstd" / path.filename();
+        if (fs::exists(twin)) {
+            loaded_trace from_twin = load_file(twin.string());
+            REQUIRE(from_twin.report.error == "");
+            CHECK((from_twin.trace.header.features & binary::feature_zstd_blocks) != 0);
+            check_same(without_zstd_flag(from_twin.trace), without_zstd_flag(loaded.trace));
+        }
+    }
+    char totals[240];
+    std::snprintf(totals, sizeof totals, "all %zu traces, %.0f events: file %.2f -> %.2f B/event with zstd; event records %.2f -> %.2f\n",
+                  paths.size(), events, plain_file / events, zstd_file / events, plain_records / events, zstd_records / events);
+    table += totals;
+    WARN("zstd blocks on the golden traces:\n" << table);
+    CHECK(zstd_records / events <= 3.0);
+    CHECK(zstd_file < plain_file);
+    CHECK(fs::exists(golden / "zstd")); // the twins seed the fuzzer: regenerate.sh / zstd.sh make them
 }

@@ -1,6 +1,7 @@
-// coroscope-trace convert FILE --to jsonl|binary -o OUT: re-encodes a trace record by record (the
-// decoder feeds a file_writer), so strings and events keep their order and every field its value:
-// binary -> jsonl -> binary gives back the bytes the scheduler wrote.
+// coroscope-trace convert FILE --to jsonl|binary [--zstd] -o OUT: re-encodes a trace record by record
+// (the decoder feeds a file_writer), so strings and events keep their order and every field its
+// value: binary -> jsonl -> binary gives back the bytes the scheduler wrote. --zstd writes the
+// records in zstd-compressed blocks; any reader of format 1.2 loads either.
 #include "commands.hpp"
 
 #include <coroscope/traces/reader.hpp>
@@ -20,12 +21,17 @@ struct convert_options {
     std::string input;
     std::string output;
     std::string to; // "" = from the output name
+    bool zstd = false;
 };
 
 int run_convert(const convert_options& o) {
     traces::encoding enc = traces::encoding_for_path(o.output);
     if (o.to == "jsonl") enc = traces::encoding::jsonl;
     else if (o.to == "binary") enc = traces::encoding::binary;
+    if (o.zstd && enc != traces::encoding::binary) {
+        std::cerr << "coroscope-trace: " << o.output << ": --zstd needs the binary encoding (--to binary)\n";
+        return 1;
+    }
 
     std::FILE* in = std::fopen(o.input.c_str(), "rb");
     if (!in) {
@@ -37,7 +43,7 @@ int run_convert(const convert_options& o) {
         std::cerr << "coroscope-trace: " << o.output << ": the output would overwrite the input\n";
         return 1;
     }
-    traces::file_writer writer(o.output, enc);
+    traces::file_writer writer(o.output, enc, o.zstd ? traces::compression::zstd : traces::compression::none);
     if (!writer.ok()) {
         std::fclose(in);
         std::cerr << "coroscope-trace: " << writer.error() << "\n";
@@ -83,6 +89,7 @@ command add_convert(CLI::App& app) {
     sub->add_option("--to", o->to, "output encoding (default: from the output name, .jsonl/.json = jsonl)")
         ->check(CLI::IsMember({"jsonl", "binary"}));
     sub->add_option("-o,--output", o->output, "file to write")->required();
+    sub->add_flag("--zstd", o->zstd, "binary: compress records in zstd blocks (format 1.2, ~2x smaller)");
     return {sub, [o] { return run_convert(*o); }};
 }
 

@@ -146,7 +146,8 @@ int run_record(record_options o) {
     const bool show = tty || o.progress;
     auto progress = [&](std::uint64_t bytes) {
         std::cerr << (tty ? "\r" : "") << "coroscope-trace: recording " << o.output << ": " << counts.events
-                  << " events, " << bytes << " bytes" << (tty ? "" : "\n") << std::flush;
+                  << " events, " << bytes << " bytes, " << counts.drops << " dropped" << (tty ? "" : "\n")
+                  << std::flush;
     };
 
     int status = 0;

@@ -6,7 +6,8 @@
 // from memory (traces::load_bytes: load throughput); both loads are checked to give back every event.
 // JSON Lines is about 50x slower, so it is timed on the trace's first 500k events (the same
 // header, strings and event mix): rates are per event, and the whole bench stays within budget.
-// Targets: binary load >= 50M events/s, and >= 30x faster than JSON Lines.
+// Targets: binary load >= 50M events/s, and >= 30x faster than JSON Lines. The same trace with
+// zstd blocks (format 1.2) is written and loaded too (info rows: size, load and write rates).
 //
 // Freed memory is kept in the process (mallopt) so repeated runs measure the codecs, not the
 // kernel handing out fresh pages (on this VM first-touching memory costs ~9 us per 4 KiB page).
@@ -101,10 +102,12 @@ int main() {
     prefix.events.resize(json_events);
     const double events_json = static_cast<double>(prefix.events.size());
 
-    std::string bin, jsonl;
+    std::string bin, jsonl, zst;
     double write_bin = bench::median({bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); }),
                                       bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); }),
                                       bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); })});
+    double write_zstd = bench::median({bench::seconds([&] { zst = tr::encode(trace, tr::encoding::binary, tr::compression::zstd); }),
+                                       bench::seconds([&] { zst = tr::encode(trace, tr::encoding::binary, tr::compression::zstd); })});
     double write_json = bench::median({bench::seconds([&] { jsonl = tr::encode(prefix, tr::encoding::jsonl); }),
                                        bench::seconds([&] { jsonl = tr::encode(prefix, tr::encoding::jsonl); })});
 
@@ -120,6 +123,10 @@ int main() {
         tr::loaded_trace loaded = tr::load_bytes(jsonl);
         ok = ok && loaded.report.error.empty() && loaded.trace.events == prefix.events;
     }
+    {
+        tr::loaded_trace loaded = tr::load_bytes(zst);
+        ok = ok && loaded.report.error.empty() && loaded.trace.events == trace.events;
+    }
     if (!ok) {
         std::fprintf(stderr, "bench-trace-load: a loaded trace differs from the recorded one\n");
         return 1;
@@ -134,7 +141,7 @@ int main() {
         d.finish();
         sink_value = counter.events;
     };
-    auto bin_times = bench::interleaved_medians({load(bin), decode_only}, 5);
+    auto bin_times = bench::interleaved_medians({load(bin), decode_only, load(zst)}, 5);
     auto json_times = bench::interleaved_medians({load(jsonl)}, 3, 0); // the round trip check warmed it
 
     double load_bin = bin_times[0], load_json = json_times[0];
@@ -142,6 +149,7 @@ int main() {
     auto meps_json = [&](double s) { return events_json / s / 1e6; };
     double bin_rate = meps(load_bin), json_rate = meps_json(load_json);
     double bin_bytes = static_cast<double>(bin.size()) / events, json_bytes = static_cast<double>(jsonl.size()) / events_json;
+    double zstd_bytes = static_cast<double>(zst.size()) / events;
     using bench::fmt;
     std::printf("trace: %zu events, %zu strings; binary %.1f MB; JSON Lines of the first %zu events %.1f MB; "
                 "both round trip exactly\n",
@@ -156,6 +164,8 @@ int main() {
              ">= 50M events/s", bench::check(bin_rate >= 50)},
             {"decode binary only (decoder -> counting sink)", meps(bin_times[1]), "M events/s",
              fmt("%.2fx load_bytes", meps(bin_times[1]) / bin_rate), "(info)", bench::verdict::none},
+            {"load binary with zstd blocks (load_bytes)", meps(bin_times[2]), "M events/s",
+             fmt("%.2fx plain binary", meps(bin_times[2]) / bin_rate), "(info)", bench::verdict::none},
             {"load binary, cold (first run, page faults)", meps(cold_bin), "M events/s",
              fmt("%.2fx warm", meps(cold_bin) / bin_rate), "(info)", bench::verdict::none},
             {"write JSON Lines (encode)", meps_json(write_json), "M events/s",
@@ -163,9 +173,13 @@ int main() {
             {"write binary (encode)", meps(write_bin), "M events/s",
              fmt("%.1fx JSON Lines", meps(write_bin) / meps_json(write_json)), "(info)", bench::verdict::none},
             {"write binary (encode)", bin.size() / write_bin / 1e6, "MB/s", "", "(info)", bench::verdict::none},
+            {"write binary with zstd blocks (encode)", meps(write_zstd), "M events/s",
+             fmt("%.2fx plain binary", meps(write_zstd) / meps(write_bin)), "(info)", bench::verdict::none},
             {"size JSON Lines", json_bytes, "bytes/event", "", "(info)", bench::verdict::none},
             {"size binary", bin_bytes, "bytes/event", fmt("%.1fx smaller", json_bytes / bin_bytes), "(info)",
              bench::verdict::none},
+            {"size binary with zstd blocks", zstd_bytes, "bytes/event", fmt("%.1fx smaller than plain", bin_bytes / zstd_bytes),
+             "<= 3 bytes/event", bench::check(zstd_bytes <= 3)},
         });
     return 0;
 }

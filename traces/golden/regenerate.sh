@@ -1,6 +1,7 @@
 #!/bin/sh
-# Regenerates the golden traces: traces/golden/<name>.trace (binary, as the program recorded it)
-# and <name>.jsonl (its JSON Lines twin, by `coroscope-trace convert`), for the samples that end
+# Regenerates the golden traces: traces/golden/<name>.trace (binary, as the program recorded it),
+# <name>.jsonl (its JSON Lines twin, by `coroscope-trace convert`) and zstd/<name>.trace (the same
+# with zstd blocks, by zstd.sh), for the samples that end
 # quickly, with a fixed schedule (COROSCOPE_SCHEDULE=random:1) and small arguments.
 #
 #   traces/golden/regenerate.sh BUILD_DIR        e.g. traces/golden/regenerate.sh build
@@ -50,3 +51,6 @@ echo "$samples" | while IFS='|' read -r name args expect; do
     "$tool" validate "$trace" >/dev/null || { "$tool" validate "$trace"; exit 1; }
     printf '%-24s %6d bytes  %6d bytes jsonl\n' "$name" "$(wc -c <"$trace")" "$(wc -c <"$here/$name.jsonl")"
 done
+
+# The zstd-block twins (traces/golden/zstd/), from the traces just recorded.
+"$here/zstd.sh" "$build"

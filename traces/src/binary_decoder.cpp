@@ -113,7 +113,106 @@ res decode_fields(cursor& c, std::uint32_t mask, event& e, std::string& problem)
     return problem.empty() ? res::ok : res::bad;
 }
 
+// The longest event record the fast path takes: a 2-byte lead and 7 fields of at most 10 bytes.
+constexpr std::size_t fast_margin = 2 + 7 * 10;
+
+// A varint read without bounds checks: the caller guarantees 10 readable bytes. False when it is
+// longer than 64 bits.
+inline bool fast_varint(const unsigned char*& p, std::uint64_t& out) {
+    std::uint64_t byte = *p++;
+    if (byte < 0x80) {
+        out = byte;
+        return true;
+    }
+    std::uint64_t value = byte & 0x7f;
+    for (unsigned shift = 7; shift < 63; shift += 7) {
+        byte = *p++;
+        value |= (byte & 0x7f) << shift;
+        if (byte < 0x80) {
+            out = value;
+            return true;
+        }
+    }
+    byte = *p++;
+    if (byte > 1) return false;
+    out = value | (byte << 63);
+    return true;
+}
+
+// One plain event record of a known kind, with every field in range, into e (which holds the
+// delta state). False for anything else; then p and e are left for the checked path to redo.
+inline bool fast_event(const unsigned char*& p, event& e) {
+    std::uint64_t lead = 0, v = 0;
+    if (!fast_varint(p, lead)) return false;
+    const std::uint64_t kind = lead & ((1u << kind_bits) - 1), mask = lead >> kind_bits;
+    if (kind >= static_cast<std::uint64_t>(event_kind_count) || mask > (field_mask_all & ~f_extra)) return false;
+    event n = e;
+    n.kind = static_cast<event_kind>(kind);
+    n.code = 0;
+    n.reserved = 0;
+    n.a = 0;
+    n.b = 0;
+    constexpr std::uint64_t u32 = std::numeric_limits<std::uint32_t>::max();
+    if (mask & f_ts) {
+        if (!fast_varint(p, v)) return false;
+        n.ts_ns += unzigzag64(v);
+    }
+    if (mask & f_task) {
+        if (!fast_varint(p, v) || v > u32) return false;
+        n.task = static_cast<std::uint32_t>(v);
+    }
+    if (mask & f_a) {
+        if (!fast_varint(p, v) || v > u32) return false;
+        n.a = static_cast<std::uint32_t>(v);
+    }
+    if (mask & f_code) {
+        if (!fast_varint(p, v) || v > 0xff) return false;
+        n.code = static_cast<std::uint8_t>(v);
+    }
+    if (mask & f_b) {
+        if (!fast_varint(p, v)) return false;
+        n.b = v;
+    }
+    if (mask & f_step) {
+        if (!fast_varint(p, v)) return false;
+        n.step += unzigzag64(v);
+    }
+    if (mask & f_tick) {
+        if (!fast_varint(p, v) || v > u32) return false;
+        n.tick += unzigzag32(static_cast<std::uint32_t>(v));
+    }
+    e = n;
+    return true;
+}
+
 } // namespace
+
+std::size_t stream_decoder::decode_events_fast(std::string_view bytes, std::size_t pos, read_report& report,
+                                               event_sink& sink) {
+    if (bytes.size() - pos <= fast_margin) return pos;
+    const auto* base = reinterpret_cast<const unsigned char*>(bytes.data());
+    const auto* p = base + pos;
+    const auto* limit = base + bytes.size() - fast_margin;
+    std::size_t n = 0;
+    while (p < limit) {
+        const auto* start = p;
+        if (!fast_event(p, m_prev)) {
+            p = start;
+            break;
+        }
+        m_batch[n++] = m_prev;
+        if (n == batch_size) {
+            report.records += n;
+            sink.on_events(m_batch, n);
+            n = 0;
+        }
+    }
+    if (n > 0) {
+        report.records += n;
+        sink.on_events(m_batch, n);
+    }
+    return static_cast<std::size_t>(p - base);
+}
 
 std::size_t stream_decoder::decode(std::string_view bytes, std::uint64_t offset, bool at_end, read_report& report,
                                    event_sink& sink) {
@@ -122,10 +221,14 @@ std::size_t stream_decoder::decode(std::string_view bytes, std::uint64_t offset,
         if (report.error.empty()) report.error = "byte " + std::to_string(at) + ": " + what;
     };
     while (pos < bytes.size() && !report.fatal) {
+        if (m_header_done) {
+            pos = decode_events_fast(bytes, pos, report, sink);
+            if (pos == bytes.size()) break;
+        }
         std::size_t used = 0;
         std::string problem;
         auto rest = bytes.substr(pos);
-        result r = m_header_done ? decode_record(rest, offset + pos, used, report, sink, problem)
+        result r = m_header_done ? decode_record(rest, offset + pos, false, used, report, sink, problem)
                                  : decode_header(rest, offset + pos, used, report, sink);
         if (r == result::more) {
             if (at_end) {
@@ -212,8 +315,9 @@ stream_decoder::result stream_decoder::decode_header(std::string_view bytes, std
     return result::ok;
 }
 
-stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std::uint64_t offset, std::size_t& used,
-                                                     read_report& report, event_sink& sink, std::string& problem) {
+stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std::uint64_t offset, bool in_block,
+                                                     std::size_t& used, read_report& report, event_sink& sink,
+                                                     std::string& problem) {
     cursor c = make_cursor(bytes);
     const auto* start = c.p;
     auto done = [&](result r) {
@@ -285,7 +389,7 @@ stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std
         };
         if (payload.varint(id) != res::ok || id > std::numeric_limits<std::uint32_t>::max())
             return damaged("field 'id' is damaged");
-        if (!plausible_string_id(id, offset))
+        if (!plausible_string_id(id, in_block ? offset * block_id_scale : offset))
             return damaged("field 'id' " + std::to_string(id) + " is implausibly large (ids are dense)");
         if (payload.varint(prefix) != res::ok || prefix > max_string_prefix)
             return damaged("field 'prefix' is damaged");
@@ -322,8 +426,64 @@ stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std
         }
         return done(er);
     }
+    if (rest == record_zstd_block) {
+        if (in_block) {
+            problem = "zstd block record inside a zstd block";
+            return done(result::bad);
+        }
+        return done(decode_block({reinterpret_cast<const char*>(payload.p), payload.left()}, offset, report, sink,
+                                 problem));
+    }
     ++report.unknown_records; // a record type of a newer minor version: skipped by its length
     return done(result::ok);
+}
+
+stream_decoder::result stream_decoder::decode_block(std::string_view payload, std::uint64_t offset,
+                                                    read_report& report, event_sink& sink, std::string& problem) {
+    cursor c = make_cursor(payload);
+    std::uint64_t layout = 0, length = 0;
+    if (c.varint(layout) != res::ok) {
+        problem = "zstd block record: field 'layout' is damaged";
+        return result::bad;
+    }
+    if (layout != block_layout_records) {
+        ++report.unknown_records; // a layout of a newer minor version: skipped by its length
+        return result::ok;
+    }
+    if (c.varint(length) != res::ok || length > max_block_bytes) {
+        problem = "zstd block record: field 'length' is damaged or exceeds 1 MiB";
+        return result::bad;
+    }
+    if (!m_blocks) m_blocks = std::make_unique<block_decompressor>();
+    std::string_view content;
+    std::string why = m_blocks->inflate({reinterpret_cast<const char*>(c.p), c.left()}, length, content);
+    if (!why.empty()) {
+        problem = "zstd block record: " + why;
+        return result::bad;
+    }
+    // The content is records as they would stand in the file; a record cut by the block's end is
+    // damage (the writer closes blocks between records), and decoding stops there.
+    std::size_t pos = 0;
+    while (pos < content.size()) {
+        pos = decode_events_fast(content, pos, report, sink);
+        if (pos == content.size()) break;
+        std::size_t used = 0;
+        std::string inner;
+        result r = decode_record(content.substr(pos), offset, true, used, report, sink, inner);
+        if (r == result::more) {
+            inner = "the block's content ends inside a record";
+            used = content.size() - pos;
+            r = result::bad;
+        }
+        if (r == result::bad) {
+            ++report.bad_records;
+            if (report.error.empty())
+                report.error = "byte " + std::to_string(offset) + ": zstd block, content byte " + std::to_string(pos) +
+                               ": " + inner;
+        }
+        pos += used;
+    }
+    return result::ok;
 }
 
 } // namespace coroscope::traces::binary

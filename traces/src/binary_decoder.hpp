@@ -4,9 +4,12 @@
 #include <coroscope/traces/reader.hpp>
 #include <coroscope/traces/sink.hpp>
 
+#include "zstd_block.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,6 +19,8 @@ namespace coroscope::traces::binary {
 // String ids are dense (1, 2, 3, ...), and sinks keep strings in a vector indexed by id. So that a
 // damaged id cannot make a sink allocate gigabytes, an id larger than both 65536 and the byte
 // offset of its record (a denser trace cannot exist) is treated as damage, in either encoding.
+// Inside a zstd block the offset counts block_id_scale times (compressed records are denser).
+inline constexpr std::uint64_t block_id_scale = 16;
 inline bool plausible_string_id(std::uint64_t id, std::uint64_t record_offset) {
     return id <= std::max<std::uint64_t>(std::uint64_t{1} << 16, record_offset);
 }
@@ -32,10 +37,23 @@ private:
     enum class result { ok, more, bad };
     result decode_header(std::string_view bytes, std::uint64_t offset, std::size_t& used, read_report& report,
                          event_sink& sink);
-    result decode_record(std::string_view bytes, std::uint64_t offset, std::size_t& used, read_report& report,
-                         event_sink& sink, std::string& problem);
+    // offset: the record's file offset (inside a block: the block's); in_block: the record is inside
+    // a block's content, where blocks cannot nest.
+    result decode_record(std::string_view bytes, std::uint64_t offset, bool in_block, std::size_t& used,
+                         read_report& report, event_sink& sink, std::string& problem);
+    result decode_block(std::string_view payload, std::uint64_t offset, read_report& report, event_sink& sink,
+                        std::string& problem);
+    // The fast path: decodes consecutive plain event records of known kinds from bytes[pos..] while
+    // at least fast_margin bytes are left (so no varint read needs a bounds check); stops before
+    // anything else (strings, framed or damaged records), which the checked path then decodes.
+    // Returns the new position. Events go to the sink in batches.
+    std::size_t decode_events_fast(std::string_view bytes, std::size_t pos, read_report& report, event_sink& sink);
+
+    static constexpr std::size_t batch_size = 256;
+    event m_batch[batch_size];
 
     bool m_header_done = false;
+    std::unique_ptr<block_decompressor> m_blocks; // created at the first block
     event m_prev{}; // delta state: ts_ns, step, tick, task of the previous event record
     std::unordered_map<std::uint32_t, std::string> m_strings; // current text of each string id (prefix bases)
 };

@@ -1,4 +1,5 @@
 #include <coroscope/traces/jsonl.hpp>
+#include <coroscope/traces/binary.hpp>
 #include "jsonl_fields.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,8 @@ std::string encode_header(const header& h) {
         {"pid", h.pid},
         {"start_unix_ns", h.start_unix_ns},
         {"clock", h.clock_unit},
-        {"features", h.features},
+        // Bit feature_zstd_blocks says a binary file holds zstd blocks; JSON Lines never does.
+        {"features", h.features & ~binary::feature_zstd_blocks},
     };
     return j.dump() + "\n";
 }

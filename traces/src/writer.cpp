@@ -2,6 +2,8 @@
 #include <coroscope/traces/binary.hpp>
 #include <coroscope/traces/jsonl.hpp>
 
+#include "stream_writer.hpp"
+
 #include <cerrno>
 #include <cstring>
 
@@ -11,8 +13,8 @@ namespace {
 constexpr std::size_t flush_threshold = 1 << 16;
 }
 
-file_writer::file_writer(const std::string& path, traces::encoding enc) : m_encoding(enc) {
-    if (enc == encoding::binary) m_binary = std::make_unique<binary::encoder>();
+file_writer::file_writer(const std::string& path, traces::encoding enc, traces::compression c) {
+    if (enc == encoding::binary) m_binary = std::make_unique<binary::stream_writer>(c == compression::zstd);
     m_file = std::fopen(path.c_str(), "wb");
     if (!m_file) m_error = path + ": cannot open for writing: " + std::strerror(errno);
 }
@@ -24,12 +26,12 @@ file_writer::~file_writer() {
     }
 }
 
-void file_writer::put(std::string_view bytes) {
-    m_pending.append(bytes);
-    if (m_pending.size() >= flush_threshold) flush();
+void file_writer::flush() {
+    if (m_binary) m_binary->close_block(m_pending);
+    write_pending();
 }
 
-void file_writer::flush() {
+void file_writer::write_pending() {
     if (!m_file || m_pending.empty()) return;
     std::size_t written = std::fwrite(m_pending.data(), 1, m_pending.size(), m_file);
     m_bytes += written;
@@ -39,49 +41,53 @@ void file_writer::flush() {
 }
 
 void file_writer::on_header(const header& h) {
-    if (m_binary) put(m_binary->encode_header(h));
-    else put(jsonl::encode_header(h));
+    if (m_binary) m_binary->header(h, m_pending);
+    else m_pending += jsonl::encode_header(h);
+    if (m_pending.size() >= flush_threshold) write_pending();
 }
 
 void file_writer::on_string(std::uint32_t id, std::string_view text) {
-    if (m_binary) m_binary->encode_string(id, text, m_pending);
+    if (m_binary) m_binary->string(id, text, m_pending);
     else m_pending += jsonl::encode_string(id, text);
-    if (m_pending.size() >= flush_threshold) flush();
+    if (m_pending.size() >= flush_threshold) write_pending();
 }
 
 void file_writer::on_event(const event& e) {
-    if (m_binary) m_binary->encode_event(e, m_pending);
+    if (m_binary) m_binary->event(e, m_pending);
     else m_pending += jsonl::encode_event(e);
-    if (m_pending.size() >= flush_threshold) flush();
+    if (m_pending.size() >= flush_threshold) write_pending();
 }
 
 namespace {
 // Appends the encoding of everything it receives to a string.
 class string_writer final : public event_sink {
 public:
-    explicit string_writer(encoding enc) : m_encoding(enc) {}
+    string_writer(encoding enc, compression c) : m_encoding(enc), m_binary(c == compression::zstd) {}
     void on_header(const header& h) override {
-        out += m_encoding == encoding::binary ? m_binary.encode_header(h) : jsonl::encode_header(h);
+        if (m_encoding == encoding::binary) m_binary.header(h, out);
+        else out += jsonl::encode_header(h);
     }
     void on_string(std::uint32_t id, std::string_view text) override {
-        if (m_encoding == encoding::binary) m_binary.encode_string(id, text, out);
+        if (m_encoding == encoding::binary) m_binary.string(id, text, out);
         else out += jsonl::encode_string(id, text);
     }
     void on_event(const event& e) override {
-        if (m_encoding == encoding::binary) m_binary.encode_event(e, out);
+        if (m_encoding == encoding::binary) m_binary.event(e, out);
         else out += jsonl::encode_event(e);
     }
+    void finish() { m_binary.close_block(out); }
     std::string out;
 
 private:
     encoding m_encoding;
-    binary::encoder m_binary;
+    binary::stream_writer m_binary;
 };
 } // namespace
 
-std::string encode(const trace& t, encoding enc) {
-    string_writer w(enc);
+std::string encode(const trace& t, encoding enc, compression c) {
+    string_writer w(enc, c);
     replay(t, w);
+    w.finish();
     return std::move(w.out);
 }
 
@@ -91,8 +97,8 @@ void replay(const trace& t, event_sink& sink) {
     for (const event& e : t.events) sink.on_event(e);
 }
 
-std::string save_file(const std::string& path, const trace& t, encoding enc) {
-    file_writer out(path, enc);
+std::string save_file(const std::string& path, const trace& t, encoding enc, compression c) {
+    file_writer out(path, enc, c);
     if (!out.ok()) return out.error();
     replay(t, out);
     out.flush();

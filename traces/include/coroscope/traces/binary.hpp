@@ -4,6 +4,8 @@
 //   record  = varint lead, then either an event (lead = kind | field mask << 5, fields follow,
 //             values delta-coded against the previous event) or, when kind bits = 31, a framed
 //             record (lead = 31 | type << 5, varint payload length, payload; type 0 = string).
+//   block   = (1.2, optional) a framed record of type 2 whose payload is a zstd frame of ordinary
+//             records; header feature bit feature_zstd_blocks says the file holds them.
 // The encoder is stateful (deltas, string prefixes): use one encoder per output stream, in order.
 #include <coroscope/traces/event.hpp>
 #include <coroscope/traces/header.hpp>
@@ -26,6 +28,16 @@ inline constexpr std::uint32_t kind_bits = 5;
 inline constexpr std::uint32_t framed_kind = 31; // kind bits of a length-prefixed record
 inline constexpr std::uint64_t record_string = 0;    // framed record type: string definition
 inline constexpr std::uint64_t record_wide_event = 1; // framed record type: event whose kind is >= 31
+inline constexpr std::uint64_t record_zstd_block = 2; // framed record type (1.2): zstd-compressed records
+
+// zstd blocks (format 1.2). Payload: varint layout, varint content length, one zstd frame that
+// inflates to exactly that many bytes. Layout 0: the content is ordinary string and event records,
+// decoded as if they stood in the file at this point (delta and string state run through blocks).
+inline constexpr std::uint32_t feature_zstd_blocks = 1u << 0; // header feature: the writer compressed records into blocks
+inline constexpr std::uint64_t block_layout_records = 0;
+inline constexpr std::size_t max_block_bytes = std::size_t{1} << 20; // largest content of one block
+inline constexpr std::size_t block_target_bytes = std::size_t{256} << 10; // writers close a block at this content size
+inline constexpr int default_zstd_level = 19; // the ratio matters more than the speed: blocks are written once, read often
 
 // Field mask bits of an event record, in the order the fields follow the lead.
 enum field_bit : std::uint32_t {

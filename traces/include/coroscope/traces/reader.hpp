@@ -52,6 +52,7 @@ public:
 
 private:
     void process_buffer(bool at_end);
+    void detect(std::string_view bytes, bool at_end); // sets the encoding from the first bytes
     bool handle_line(std::string_view line, std::uint64_t offset);
     void note_error(std::string message);
 

@@ -19,6 +19,9 @@ public:
     void on_event(const event& e) override {
         for (auto* s : m_sinks) s->on_event(e);
     }
+    void on_events(const event* events, std::size_t count) override {
+        for (auto* s : m_sinks) s->on_events(events, count);
+    }
 
 private:
     std::vector<event_sink*> m_sinks;

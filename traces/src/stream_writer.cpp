@@ -1,0 +1,43 @@
+#include "stream_writer.hpp"
+
+namespace coroscope::traces::binary {
+
+stream_writer::stream_writer(bool zstd, int level) {
+    if (zstd) m_blocks = std::make_unique<block_compressor>(level);
+}
+
+void stream_writer::header(const traces::header& h, std::string& out) {
+    m_block.clear();
+    traces::header written = h;
+    if (m_blocks) written.features |= feature_zstd_blocks;
+    else written.features &= ~feature_zstd_blocks;
+    out += m_encoder.encode_header(written);
+}
+
+void stream_writer::string(std::uint32_t id, std::string_view text, std::string& out) {
+    if (!m_blocks) return m_encoder.encode_string(id, text, out);
+    std::size_t before = m_block.size();
+    m_encoder.encode_string(id, text, m_block);
+    after_record(before, out);
+}
+
+void stream_writer::after_record(std::size_t before, std::string& out) {
+    if (m_block.size() > max_block_bytes) {
+        // One record too big for any block (a string of more than ~1 MiB): it goes uncompressed
+        // between two blocks, which keeps the order (and so the deltas) intact.
+        std::string record = m_block.substr(before);
+        m_block.resize(before);
+        close_block(out);
+        out += record;
+        return;
+    }
+    if (m_block.size() >= block_target_bytes) close_block(out);
+}
+
+void stream_writer::close_block(std::string& out) {
+    if (!m_blocks || m_block.empty()) return;
+    m_blocks->append_block(m_block, out);
+    m_block.clear();
+}
+
+} // namespace coroscope::traces::binary

@@ -1,0 +1,68 @@
+#include "zstd_block.hpp"
+
+#include <coroscope/traces/binary.hpp>
+
+#include <zstd.h>
+
+#include <cstdlib>
+
+namespace coroscope::traces::binary {
+
+struct block_compressor::context {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ~context() { ZSTD_freeCCtx(cctx); }
+};
+
+block_compressor::block_compressor(int level) : m_context(std::make_unique<context>()) {
+    if (!m_context->cctx) std::abort(); // out of memory: nothing sensible to record into
+    ZSTD_CCtx_setParameter(m_context->cctx, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(m_context->cctx, ZSTD_c_contentSizeFlag, 1);
+    // 4 bytes per block: a damaged block is refused instead of inflating to plausible wrong records.
+    ZSTD_CCtx_setParameter(m_context->cctx, ZSTD_c_checksumFlag, 1);
+}
+
+block_compressor::~block_compressor() = default;
+
+void block_compressor::append_block(std::string_view content, std::string& out) {
+    m_scratch.resize(ZSTD_compressBound(content.size()));
+    std::size_t n = ZSTD_compress2(m_context->cctx, m_scratch.data(), m_scratch.size(), content.data(), content.size());
+    if (ZSTD_isError(n)) std::abort(); // cannot happen with a ZSTD_compressBound buffer
+    std::string head;
+    put_varint(head, block_layout_records);
+    put_varint(head, content.size());
+    put_varint(out, framed_kind | (record_zstd_block << kind_bits));
+    put_varint(out, head.size() + n);
+    out += head;
+    out.append(m_scratch.data(), n);
+}
+
+struct block_decompressor::context {
+    ZSTD_DCtx* dctx = ZSTD_createDCtx();
+    ~context() { ZSTD_freeDCtx(dctx); }
+};
+
+block_decompressor::block_decompressor() : m_context(std::make_unique<context>()) {
+    if (!m_context->dctx) std::abort();
+}
+
+block_decompressor::~block_decompressor() = default;
+
+std::string block_decompressor::inflate(std::string_view frame, std::size_t content_length, std::string_view& content) {
+    // The frame must declare its size, and declare the block's: then the output buffer is exactly
+    // what the record said, never more than max_block_bytes.
+    unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
+    if (declared == ZSTD_CONTENTSIZE_ERROR) return "field 'frame' is not a zstd frame";
+    if (declared != content_length)
+        return "field 'frame' holds " +
+               (declared == ZSTD_CONTENTSIZE_UNKNOWN ? std::string("an undeclared size") : std::to_string(declared) + " bytes") +
+               ", not the block's " + std::to_string(content_length);
+    if (m_buffer.size() < content_length) m_buffer.resize(content_length);
+    std::size_t n = ZSTD_decompressDCtx(m_context->dctx, m_buffer.data(), content_length, frame.data(), frame.size());
+    if (ZSTD_isError(n)) return std::string("field 'frame' is damaged (zstd: ") + ZSTD_getErrorName(n) + ")";
+    if (n != content_length)
+        return "field 'frame' inflates to " + std::to_string(n) + " bytes, not the block's " + std::to_string(content_length);
+    content = std::string_view(m_buffer.data(), n);
+    return {};
+}
+
+} // namespace coroscope::traces::binary

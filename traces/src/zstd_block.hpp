@@ -1,0 +1,46 @@
+#pragma once
+// zstd-compressed blocks of records (binary format 1.2, traces/README.md "Compressed blocks").
+// Internal to traces/: the writer batches encoded records into blocks, the decoder inflates them.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace coroscope::traces::binary {
+
+// Compresses a block's content (ordinary records) into one framed block record.
+class block_compressor {
+public:
+    explicit block_compressor(int level);
+    ~block_compressor();
+    block_compressor(const block_compressor&) = delete;
+    block_compressor& operator=(const block_compressor&) = delete;
+
+    // Appends `lead, length, layout 0, content length, zstd frame` to out.
+    void append_block(std::string_view content, std::string& out);
+
+private:
+    struct context;
+    std::unique_ptr<context> m_context;
+    std::string m_scratch; // compressed bytes of the current block (kept to avoid reallocating)
+};
+
+// Inflates block contents. Its buffer is reused and never larger than max_block_bytes.
+class block_decompressor {
+public:
+    block_decompressor();
+    ~block_decompressor();
+    block_decompressor(const block_decompressor&) = delete;
+    block_decompressor& operator=(const block_decompressor&) = delete;
+
+    // Inflates `frame` (a zstd frame) which must hold exactly `content_length` bytes (at most
+    // max_block_bytes). Returns "" and sets content, or a one-line reason the block is damaged.
+    std::string inflate(std::string_view frame, std::size_t content_length, std::string_view& content);
+
+private:
+    struct context;
+    std::unique_ptr<context> m_context;
+    std::string m_buffer;
+};
+
+} // namespace coroscope::traces::binary
