@@ -30,7 +30,7 @@ void open_trace(session& s, const std::string& path) {
 
 std::string save_trace(const session& s, const std::string& path) {
     if (path.empty()) return "no file name given";
-    return traces::save_file(path, s.model.trace(), traces::encoding_for_path(path));
+    return traces::save_file(path, s.model.trace().to_trace(), traces::encoding_for_path(path));
 }
 
 void update_live(session& s, ui_state& ui) {

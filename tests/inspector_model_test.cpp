@@ -222,6 +222,202 @@ TEST_CASE("seeking far in a long trace goes through checkpoints and stays exact"
     }
 }
 
+TEST_CASE("the model's compact event store gives back every field exactly") {
+    std::vector<traces::event> events;
+    traces::event e;
+    for (int i = 0; i < 300; ++i) { // crosses several 64-event blocks
+        e.ts_ns = i % 7 == 3 ? e.ts_ns - 5 : e.ts_ns + 1000 + static_cast<std::uint64_t>(i) * 37; // not always monotonic
+        e.step = i % 5 == 0 ? e.step : e.step + 1;
+        e.tick = static_cast<std::uint32_t>(i / 10);
+        e.task = static_cast<std::uint32_t>(i % 4);
+        e.kind = static_cast<event_kind>(i % traces::event_kind_count);
+        e.code = static_cast<std::uint8_t>(i % 3 == 0 ? 0 : i);
+        e.reserved = i % 50 == 7 ? 0xbeef : 0; // escaped records
+        e.a = i % 2 ? 0 : 0xffffffffu - static_cast<std::uint32_t>(i);
+        e.b = i % 3 == 0 ? 0 : i % 3 == 1 ? e.ts_ns + 12345 : ~std::uint64_t{0} - static_cast<std::uint64_t>(i);
+        events.push_back(e);
+    }
+    events[100].kind = static_cast<event_kind>(255); // the escape kind itself, as an unknown kind
+    inspector::stored_trace stored;
+    for (const auto& ev : events) stored.events.push_back(ev);
+    REQUIRE(stored.events.size() == events.size());
+    CHECK(stored.events == events);
+    for (std::size_t i = events.size(); i-- > 0;) CHECK(stored.events[i] == events[i]); // backwards, across blocks
+    CHECK(stored.to_trace().events == events);
+    inspector::event_store copy = stored.events;
+    CHECK(copy == stored.events);
+}
+
+namespace {
+// A pseudo-random but valid stream: 6 tasks, nested frames, exceptions, exits and re-spawns, and
+// a scheduler that sometimes picks a task other than the run queue's front (the random policy).
+builder random_run(std::uint64_t seed, int steps) {
+    builder b;
+    std::uint64_t state = seed;
+    auto next = [&state](std::uint32_t n) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return static_cast<std::uint32_t>((state >> 33) % n);
+    };
+    std::uint32_t fn = b.str("task<int> app::f(int)"), loc = b.str("app.cpp:1"), err = b.str("boom");
+    std::vector<std::uint32_t> depth(7, 0);
+    std::deque<std::uint32_t> ready;
+    std::vector<std::uint32_t> waiting;
+    for (std::uint32_t id = 1; id <= 6; ++id) {
+        b.spawn(id, 0, "t" + std::to_string(id));
+        ready.push_back(id);
+    }
+    std::uint32_t next_id = 7;
+    while (static_cast<int>(b.step) < steps) {
+        b.tick_begin();
+        std::size_t batch = ready.size();
+        for (std::size_t k = 0; k < batch && !ready.empty(); ++k) {
+            std::size_t pick = next(3) == 0 ? next(static_cast<std::uint32_t>(batch - k)) : 0;
+            std::uint32_t id = ready[pick];
+            if (pick != 0) std::swap(ready[0], ready[pick]);
+            ready.pop_front();
+            b.resume(id);
+            if (id >= depth.size()) depth.resize(id + 1, 0);
+            if (depth[id] == 0) {
+                b.enter(id, fn, loc);
+                ++depth[id];
+            }
+            for (std::uint32_t c = next(4); c > 0; --c) {
+                if (next(2) && depth[id] < 6) {
+                    b.enter(id, fn, loc);
+                    ++depth[id];
+                } else if (depth[id] > 1) {
+                    bool threw = next(4) == 0;
+                    b.leave(id, threw, threw ? err : 0);
+                    --depth[id];
+                }
+            }
+            std::uint32_t what = next(20);
+            if (what == 0) { // exits failed, unwinding, and a new task takes its place
+                for (; depth[id] > 0; --depth[id]) b.leave(id, true, err);
+                b.spawn(next_id, id, "t" + std::to_string(next_id));
+                ready.push_back(next_id++);
+                b.exit(id, traces::exit_status::failed, err);
+            } else if (what < 8) {
+                b.suspend(id, wait_reason::yield);
+                b.add(event_kind::task_ready, id, static_cast<std::uint8_t>(wait_reason::yield), id);
+                ready.push_back(id);
+            } else {
+                b.suspend(id, wait_reason::sleep, 100 + id);
+                waiting.push_back(id);
+            }
+        }
+        ++b.tick;
+        for (std::uint32_t n = next(4); n > 0 && !waiting.empty(); --n) {
+            std::uint32_t id = waiting.front();
+            waiting.erase(waiting.begin());
+            b.add(event_kind::timer_fire, id, 0, 100 + id);
+            b.add(event_kind::task_ready, id, static_cast<std::uint8_t>(wait_reason::sleep));
+            ready.push_back(id);
+        }
+        if (ready.empty() && !waiting.empty()) {
+            b.add(event_kind::task_ready, waiting.front(), static_cast<std::uint8_t>(wait_reason::sleep));
+            ready.push_back(waiting.front());
+            waiting.erase(waiting.begin());
+        }
+    }
+    return b;
+}
+} // namespace
+
+TEST_CASE("undo, checkpoints and seeks all give the state a fresh fold gives, at every step") {
+    builder b = random_run(5, 3000);
+    REQUIRE(b.t.events.size() > 3 * 4096); // several checkpoints
+    inspector::model m(b.t);
+    // The truth at each step: a snapshot folded from the first event, nothing else involved.
+    std::vector<std::string> truth;
+    {
+        inspector::model fresh(b.t);
+        inspector::snapshot s;
+        std::size_t i = 0;
+        for (std::uint64_t step = 0; step <= fresh.step_count(); ++step) {
+            std::uint64_t end = step < fresh.step_count() ? fresh.history().step_event(step) : b.t.events.size();
+            for (; i < end; ++i) s.apply(b.t.events[i]);
+            std::vector<std::uint8_t> saved;
+            s.save(saved);
+            truth.emplace_back(saved.begin(), saved.end());
+        }
+    }
+    auto state_bytes = [&m] {
+        std::vector<std::uint8_t> saved;
+        m.state().save(saved);
+        return std::string(saved.begin(), saved.end());
+    };
+    // Walk backwards from the end (undo, then a rebuild at each checkpoint), then forwards.
+    std::size_t wrong = 0;
+    m.seek(m.step_count());
+    for (std::uint64_t s = m.step_count(); s-- > 0;) {
+        m.step_back();
+        REQUIRE(m.cursor() == s);
+        wrong += state_bytes() != truth[s];
+    }
+    for (std::uint64_t s = 1; s <= m.step_count(); ++s) {
+        m.step_forward();
+        wrong += state_bytes() != truth[s];
+    }
+    CHECK(wrong == 0);
+    // Random jumps, each followed by a step back and a step forward.
+    std::uint64_t x = 99;
+    for (int k = 0; k < 200; ++k) {
+        x = x * 6364136223846793005ull + 1;
+        std::uint64_t s = (x >> 33) % (m.step_count() + 1);
+        m.seek(s);
+        CHECK(state_bytes() == truth[s]);
+        if (s > 0) {
+            m.step_back();
+            CHECK(state_bytes() == truth[s - 1]);
+            m.step_forward();
+            CHECK(state_bytes() == truth[s]);
+        }
+    }
+    // Nothing accumulates: the same walk again ends holding exactly as much as the first time.
+    auto walk = [&m] {
+        m.seek(m.step_count());
+        for (int k = 0; k < 2000; ++k) m.step_back();
+        for (int k = 0; k < 2000; ++k) m.step_forward();
+        return m.bytes_held();
+    };
+    std::size_t first = walk();
+    CHECK(walk() == first);
+}
+
+TEST_CASE("the run queue follows the scheduler when it runs a task other than the front one") {
+    builder b;
+    for (std::uint32_t id = 1; id <= 4; ++id) b.spawn(id, 0, "t" + std::to_string(id));
+    b.tick_begin();
+    b.resume(3); // the random policy picked the third: the scheduler swaps it with the front
+    b.suspend(3, wait_reason::yield);
+    inspector::model m(b.t);
+    m.seek(0);
+    CHECK(m.state().run_queue() == std::deque<std::uint32_t>{1, 2, 3, 4});
+    m.seek(1);
+    CHECK(m.state().run_queue() == std::deque<std::uint32_t>{2, 1, 4});
+    m.step_back();
+    CHECK(m.state().run_queue() == std::deque<std::uint32_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("an event for a task after its exit keeps the exit in its intervals") {
+    builder b;
+    b.spawn(1, 0, "t");
+    b.tick_begin();
+    b.resume(1);
+    b.exit(1);
+    std::uint64_t exit_ts = b.ts;
+    b.add(event_kind::task_ready, 1, static_cast<std::uint8_t>(wait_reason::yield)); // a damaged stream
+    inspector::model m(b.t);
+    const auto& iv = m.history().task(1)->intervals;
+    REQUIRE(iv.size() == 4); // ready, running, done (exit .. the stray event), ready
+    CHECK(iv[1].end_ts == exit_ts);
+    CHECK(iv[2].state == task_state::done);
+    CHECK(iv[2].begin_ts == exit_ts);
+    CHECK(iv[3].state == task_state::ready);
+    CHECK(iv[3].end_ts == inspector::state_interval::open_end);
+}
+
 TEST_CASE("short_function_name drops the return type only") {
     CHECK(inspector::short_function_name("coroscope::task<int> sample::load_file(std::string, int)") ==
           "sample::load_file(std::string, int)");

@@ -1,10 +1,104 @@
 #include <coroscope/inspector/history.hpp>
 
+#include <coroscope/traces/binary.hpp>
+
 #include <algorithm>
 
 namespace coroscope::inspector {
 
 using traces::event_kind;
+using traces::binary::unzigzag64;
+using traces::binary::zigzag64;
+
+namespace {
+void put(std::vector<std::uint8_t>& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<std::uint8_t>(v | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<std::uint8_t>(v));
+}
+std::uint64_t get(const std::uint8_t* data, std::size_t& offset) {
+    std::uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        std::uint8_t byte = data[offset++];
+        v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) return v;
+    }
+}
+// State and reason share a byte when the reason fits in 6 bits; else the byte says "escape" and
+// the reason's byte follows.
+constexpr std::uint8_t reason_escape = 63;
+} // namespace
+
+void interval_list::push(std::uint64_t ts, std::uint64_t step, task_state s, traces::wait_reason r) {
+    if (m_count > 0 && m_end_ts != state_interval::open_end) {
+        // Something happened to a task after its exit (a damaged stream): the span from its exit
+        // to now is kept as a done interval, so the list stays exact.
+        std::uint64_t end = m_end_ts;
+        m_end_ts = state_interval::open_end;
+        push(end, m_last_step, task_state::done, traces::wait_reason::none);
+    }
+    std::uint64_t base_ts = m_last_ts, base_step = m_last_step;
+    if (m_count % group == 0) {
+        m_group.push_back(static_cast<std::uint32_t>(m_bytes.size()));
+        base_ts = 0; // the first interval of a group is absolute: groups decode on their own
+        base_step = 0;
+    }
+    put(m_bytes, zigzag64(ts - base_ts));
+    put(m_bytes, zigzag64(step - base_step));
+    auto reason = static_cast<std::uint8_t>(r);
+    if (reason < reason_escape) {
+        m_bytes.push_back(static_cast<std::uint8_t>(static_cast<std::uint8_t>(s) | reason << 2));
+    } else {
+        m_bytes.push_back(static_cast<std::uint8_t>(static_cast<std::uint8_t>(s) | reason_escape << 2));
+        m_bytes.push_back(reason);
+    }
+    ++m_count;
+    m_last_ts = ts;
+    m_last_step = step;
+    m_last_state = s;
+    m_last_reason = r;
+}
+
+interval_list::decoded interval_list::decode_from(std::size_t& offset, const decoded& prev) const {
+    decoded d;
+    const std::uint8_t* data = m_bytes.data();
+    d.ts = prev.ts + unzigzag64(get(data, offset));
+    d.step = prev.step + unzigzag64(get(data, offset));
+    std::uint8_t packed = data[offset++];
+    d.state = static_cast<task_state>(packed & 3);
+    std::uint8_t reason = packed >> 2;
+    d.reason = static_cast<traces::wait_reason>(reason == reason_escape ? data[offset++] : reason);
+    return d;
+}
+
+state_interval interval_list::read(std::size_t i, read_cursor& c) const {
+    if (c.index != i) {
+        if (c.index != static_cast<std::size_t>(-1) && c.index + 1 == i) {
+            c.cur = decode_from(c.offset, i % group == 0 ? decoded{} : c.cur);
+        } else {
+            std::size_t g = i / group;
+            c.offset = m_group[g];
+            c.cur = decode_from(c.offset, decoded{});
+            for (std::size_t k = g * group + 1; k <= i; ++k) c.cur = decode_from(c.offset, c.cur);
+        }
+        c.index = i;
+    }
+    state_interval out;
+    out.begin_ts = c.cur.ts;
+    out.begin_step = c.cur.step;
+    out.state = c.cur.state;
+    out.reason = c.cur.reason;
+    if (i + 1 < m_count) {
+        std::size_t peek = c.offset;
+        out.end_ts = decode_from(peek, (i + 1) % group == 0 ? decoded{} : c.cur).ts;
+    } else {
+        out.end_ts = m_end_ts;
+    }
+    return out;
+}
+
 
 task_history& history::ensure(std::uint32_t id, std::uint64_t ts) {
     if (id > m_tasks.size()) {
@@ -23,15 +117,17 @@ task_history& history::ensure(std::uint32_t id, std::uint64_t ts) {
 
 void history::enter_state(task_history& t, std::uint64_t ts, std::uint64_t step, task_state s,
                           traces::wait_reason r) {
-    if (!t.intervals.empty()) {
-        state_interval& last = t.intervals.back();
-        if (last.end_ts == state_interval::open_end) {
-            if (last.state == s && last.reason == r) return; // no change
-            last.end_ts = ts;
+    interval_list& iv = t.intervals;
+    if (iv.open()) {
+        if (iv.last_state() == s && iv.last_reason() == r) return; // no change
+        if (s == task_state::done) {
+            iv.close(ts);
+            return; // a done task has no interval after its end
         }
+    } else if (s == task_state::done) {
+        return;
     }
-    if (s == task_state::done) return; // a done task has no interval after its end
-    t.intervals.push_back({ts, state_interval::open_end, step, s, r});
+    iv.push(ts, step, s, r);
 }
 
 void history::apply(const traces::event& e, std::uint64_t index) {
@@ -85,6 +181,18 @@ std::uint64_t history::step_at_time(std::uint64_t ts) const {
     auto it = std::upper_bound(m_step_ts.begin(), m_step_ts.end(), ts);
     if (it == m_step_ts.begin()) return 0;
     return static_cast<std::uint64_t>(it - m_step_ts.begin()) - 1;
+}
+
+} // namespace coroscope::inspector
+
+namespace coroscope::inspector {
+
+std::size_t history::bytes_held() const {
+    std::size_t n = m_tasks.capacity() * sizeof(task_history) + m_step_begin.capacity() * sizeof(std::uint64_t) +
+                    m_step_task.capacity() * sizeof(std::uint32_t) + m_step_ts.capacity() * sizeof(std::uint64_t) +
+                    m_tick_first_step.capacity() * sizeof(std::uint64_t);
+    for (const task_history& t : m_tasks) n += t.intervals.bytes_held() + t.children.capacity() * sizeof(std::uint32_t);
+    return n;
 }
 
 } // namespace coroscope::inspector

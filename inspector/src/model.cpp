@@ -5,17 +5,28 @@
 namespace coroscope::inspector {
 
 namespace {
-// A checkpoint is taken at the first step boundary after this many events, so seeking anywhere
-// folds at most about this many events after copying one checkpoint.
-constexpr std::uint64_t checkpoint_every_events = 4096;
+// A checkpoint is taken at the first step boundary after at least this many events, and after at
+// least (size of the previous checkpoint) / max_checkpoint_bytes_per_event events, so
+// checkpoints cost at most ~4 bytes per event while seeking folds at most one interval of events.
+constexpr std::uint64_t min_checkpoint_events = 4096;
+constexpr std::uint64_t max_checkpoint_bytes_per_event = 4;
+// Undo records kept behind the cursor: stepping back within them costs what stepping forward
+// did; further back, the state is rebuilt from a checkpoint.
+constexpr std::size_t max_undo_events = std::size_t{1} << 17;
+// A long seek records undo for this many events before its target; stepping further back than
+// that rebuilds from a checkpoint again.
+constexpr std::uint64_t undo_after_seek = std::uint64_t{1} << 14;
 } // namespace
 
-model::model() { m_checkpoints.push_back({0, snapshot{}}); }
+model::model() {
+    checkpoint first{0, 0, {}};
+    snapshot{}.save(first.state);
+    m_checkpoints.push_back(std::move(first));
+}
 
 model::model(const traces::trace& t) : model() {
     on_header(t.header);
     m_trace.strings = t.strings;
-    m_trace.events.reserve(t.events.size());
     for (const traces::event& e : t.events) on_event(e);
 }
 
@@ -36,9 +47,14 @@ void model::add_checkpoint_if_due() {
     // Called before the task_resume of step_count() is folded: m_tip is the state before that step.
     std::uint64_t step = m_history.step_count();
     const checkpoint& last = m_checkpoints.back();
-    std::uint64_t last_index = last.step < step ? m_history.step_event(last.step) : 0;
-    if (step > last.step && m_trace.events.size() - last_index >= checkpoint_every_events)
-        m_checkpoints.push_back({step, m_tip});
+    std::uint64_t since = m_trace.events.size() - last.event;
+    std::uint64_t due = std::max<std::uint64_t>(min_checkpoint_events, last.state.size() / max_checkpoint_bytes_per_event);
+    if (step > last.step && since >= due) {
+        checkpoint c{step, m_trace.events.size(), {}};
+        m_tip.save(c.state);
+        c.state.shrink_to_fit();
+        m_checkpoints.push_back(std::move(c));
+    }
 }
 
 std::string model::task_name(std::uint32_t id) const {
@@ -51,31 +67,54 @@ std::uint64_t model::cursor_event() const {
     return m_cursor < m_history.step_count() ? m_history.step_event(m_cursor) : m_trace.events.size();
 }
 
+void model::move_state_to(std::uint64_t target) {
+    std::uint64_t current = m_state_valid ? m_state.events_applied() : 0;
+    if (m_state_valid && target == current) return;
+    if (m_state_valid && target < current && target >= m_undo_base) {
+        // Backwards within the undo records: take the events back out, newest first.
+        for (std::uint64_t i = current; i-- > target;) {
+            m_state.undo(m_trace.events[i], m_undo.back());
+            m_undo.pop_back();
+        }
+        return;
+    }
+    // Forwards: from the nearest checkpoint at or before the target, unless folding on from the
+    // current state is about as short (loading a checkpoint costs about as much as folding a
+    // few thousand events).
+    auto it = std::upper_bound(m_checkpoints.begin(), m_checkpoints.end(), target,
+                               [](std::uint64_t t, const checkpoint& c) { return t < c.event; });
+    const checkpoint& base = *std::prev(it);
+    bool backwards = m_state_valid && target < current; // stepping back past the undo records
+    if (!m_state_valid || backwards || (base.event > current && target - current > min_checkpoint_events)) {
+        m_state.load(base.state);
+        m_undo.clear();
+        m_undo_base = base.event;
+        current = base.event;
+    }
+    // Only the last stretch before the target needs undo records (for stepping back from it);
+    // when going backwards, keep going backwards cheaply: record the whole stretch.
+    if (!backwards && target - current > undo_after_seek) {
+        std::uint64_t plain_end = target - undo_after_seek;
+        for (std::uint64_t i = current; i < plain_end; ++i) m_state.apply(m_trace.events[i]);
+        m_undo.clear();
+        m_undo_base = plain_end;
+        current = plain_end;
+    }
+    for (std::uint64_t i = current; i < target; ++i) {
+        m_undo.emplace_back();
+        m_state.apply(m_trace.events[i], &m_undo.back());
+    }
+    while (m_undo.size() > max_undo_events) {
+        m_undo.pop_front();
+        ++m_undo_base;
+    }
+    m_state_valid = true;
+}
+
 void model::seek(std::uint64_t step) {
     m_follow = false;
     step = std::min(step, m_history.step_count());
-    if (step == m_history.step_count()) {
-        m_state = m_tip;
-        m_state_valid = true;
-        m_cursor = step;
-        return;
-    }
-    std::uint64_t target_event = m_history.step_event(step);
-    // Nearest checkpoint at or before the target; fold forward from the current state instead
-    // when that is closer.
-    auto it = std::upper_bound(m_checkpoints.begin(), m_checkpoints.end(), step,
-                               [](std::uint64_t s, const checkpoint& c) { return s < c.step; });
-    const checkpoint& base = *std::prev(it);
-    bool from_current = m_state_valid && m_cursor <= step && m_cursor >= base.step;
-    std::uint64_t from_event;
-    if (from_current) {
-        from_event = m_state.events_applied();
-    } else {
-        m_state = base.state;
-        from_event = base.step == 0 ? 0 : m_history.step_event(base.step);
-    }
-    for (std::uint64_t i = from_event; i < target_event; ++i) m_state.apply(m_trace.events[i]);
-    m_state_valid = true;
+    move_state_to(step < m_history.step_count() ? m_history.step_event(step) : m_trace.events.size());
     m_cursor = step;
 }
 
@@ -85,24 +124,31 @@ void model::seek_end() {
 }
 
 void model::tick_forward() {
-    // The first tick boundary strictly after the cursor.
-    for (std::uint64_t t = 0; t < m_history.tick_count(); ++t) {
-        if (m_history.tick_first_step(t) > m_cursor) {
-            seek(m_history.tick_first_step(t));
-            return;
-        }
+    // The first tick boundary strictly after the cursor (tick first steps never decrease).
+    std::uint64_t lo = 0, hi = m_history.tick_count();
+    while (lo < hi) {
+        std::uint64_t mid = lo + (hi - lo) / 2;
+        if (m_history.tick_first_step(mid) > m_cursor) hi = mid;
+        else lo = mid + 1;
     }
-    seek(m_history.step_count());
+    seek(lo < m_history.tick_count() ? m_history.tick_first_step(lo) : m_history.step_count());
 }
 
 void model::tick_back() {
-    std::uint64_t target = 0;
-    for (std::uint64_t t = 0; t < m_history.tick_count(); ++t) {
-        std::uint64_t first = m_history.tick_first_step(t);
-        if (first < m_cursor) target = first;
-        else break;
+    // The last tick boundary strictly before the cursor (0 if none).
+    std::uint64_t lo = 0, hi = m_history.tick_count();
+    while (lo < hi) {
+        std::uint64_t mid = lo + (hi - lo) / 2;
+        if (m_history.tick_first_step(mid) < m_cursor) lo = mid + 1;
+        else hi = mid;
     }
-    seek(target);
+    seek(lo == 0 ? 0 : m_history.tick_first_step(lo - 1));
+}
+
+std::size_t model::bytes_held() const {
+    std::size_t n = m_trace.events.bytes_held() + m_history.bytes_held();
+    for (const checkpoint& c : m_checkpoints) n += sizeof(c) + c.state.capacity();
+    return n + m_undo.size() * sizeof(snapshot_undo);
 }
 
 std::string_view short_function_name(std::string_view name) {

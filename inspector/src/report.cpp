@@ -46,7 +46,7 @@ std::string describe_state(const model& m, const task_snapshot& t) {
 }
 
 std::string info_text(const model& m, const traces::read_report& report) {
-    const traces::trace& t = m.trace();
+    const stored_trace& t = m.trace();
     std::string out;
     out += "format      " + std::string(report.encoding == traces::encoding::binary ? "binary" : "jsonl") + " " +
            std::to_string(t.header.major) + "." + std::to_string(t.header.minor) + "\n";

@@ -4,7 +4,10 @@
 #include <coroscope/inspector/snapshot.hpp>
 #include <coroscope/traces/event.hpp>
 
+#include <compare>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <vector>
 
@@ -20,6 +23,91 @@ struct state_interval {
     traces::wait_reason reason = traces::wait_reason::none;
 };
 
+// A task's state intervals, stored compactly (~4 bytes each: varint deltas of begin timestamp and
+// step, and one byte of state and reason). Reads look like a vector of state_interval returned by
+// value: size(), operator[], back(), random-access iterators. An interval ends where the next one
+// begins; the last one ends at the task's exit (or is open while the task lives).
+class interval_list {
+    struct decoded {
+        std::uint64_t ts = 0, step = 0;
+        task_state state = task_state::ready;
+        traces::wait_reason reason = traces::wait_reason::none;
+    };
+    struct read_cursor {
+        std::size_t index = static_cast<std::size_t>(-1); // the interval decoded last (none yet)
+        std::size_t offset = 0;                           // byte offset just after it
+        decoded cur;
+    };
+
+public:
+    std::size_t size() const { return m_count; }
+    bool empty() const { return m_count == 0; }
+    state_interval operator[](std::size_t i) const {
+        read_cursor fresh;
+        return read(i, fresh);
+    }
+    state_interval back() const { return (*this)[m_count - 1]; }
+    std::size_t bytes_held() const { return m_bytes.capacity() + m_group.capacity() * sizeof(std::uint32_t); }
+
+    class iterator {
+    public:
+        using iterator_category = std::random_access_iterator_tag;
+        using value_type = state_interval;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = state_interval;
+        iterator() = default;
+        iterator(const interval_list* list, std::size_t index) : m_list(list), m_index(index) {}
+        state_interval operator*() const { return m_list->read(m_index, m_cursor); }
+        state_interval operator[](difference_type n) const { return *(*this + n); }
+        iterator& operator++() { return ++m_index, *this; }
+        iterator operator++(int) { iterator old = *this; ++m_index; return old; }
+        iterator& operator--() { return --m_index, *this; }
+        iterator operator--(int) { iterator old = *this; --m_index; return old; }
+        iterator& operator+=(difference_type n) { m_index = static_cast<std::size_t>(static_cast<difference_type>(m_index) + n); return *this; }
+        iterator& operator-=(difference_type n) { return *this += -n; }
+        friend iterator operator+(iterator it, difference_type n) { return it += n; }
+        friend iterator operator+(difference_type n, iterator it) { return it += n; }
+        friend iterator operator-(iterator it, difference_type n) { return it -= n; }
+        friend difference_type operator-(const iterator& a, const iterator& b) {
+            return static_cast<difference_type>(a.m_index) - static_cast<difference_type>(b.m_index);
+        }
+        friend bool operator==(const iterator& a, const iterator& b) { return a.m_index == b.m_index; }
+        friend auto operator<=>(const iterator& a, const iterator& b) { return a.m_index <=> b.m_index; }
+
+    private:
+        const interval_list* m_list = nullptr;
+        std::size_t m_index = 0;
+        mutable read_cursor m_cursor; // so that reading in order decodes each interval once
+    };
+    iterator begin() const { return iterator(this, 0); }
+    iterator end() const { return iterator(this, m_count); }
+
+    // --- written by history only ---
+    // Begins a new interval (the previous one, if open, ends at ts).
+    void push(std::uint64_t ts, std::uint64_t step, task_state s, traces::wait_reason r);
+    // Ends the last interval at ts (the task exited).
+    void close(std::uint64_t ts) { m_end_ts = ts; }
+    bool open() const { return m_count > 0 && m_end_ts == state_interval::open_end; }
+    task_state last_state() const { return m_last_state; }
+    traces::wait_reason last_reason() const { return m_last_reason; }
+
+private:
+    static constexpr std::size_t group = 16; // an index entry every `group` intervals
+    // Interval i, given where an earlier read stopped (reading i or i + 1 next is cheap).
+    state_interval read(std::size_t i, read_cursor& cursor) const;
+    // Decodes the interval at `offset` (its deltas are against `prev`) and moves offset past it.
+    decoded decode_from(std::size_t& offset, const decoded& prev) const;
+
+    std::vector<std::uint8_t> m_bytes;
+    std::vector<std::uint32_t> m_group; // byte offset of intervals 0, group, 2*group, ...
+    std::size_t m_count = 0;
+    std::uint64_t m_end_ts = state_interval::open_end;
+    std::uint64_t m_last_ts = 0, m_last_step = 0;
+    task_state m_last_state = task_state::ready;
+    traces::wait_reason m_last_reason = traces::wait_reason::none;
+};
+
 struct task_history {
     std::uint32_t id = 0;
     bool known = false;
@@ -30,7 +118,7 @@ struct task_history {
     std::uint64_t steps = 0;
     traces::exit_status status = traces::exit_status::ok;
     bool ended = false;
-    std::vector<state_interval> intervals;
+    interval_list intervals;
     std::vector<std::uint32_t> children; // tasks it spawned, in spawn order
 };
 
@@ -59,6 +147,8 @@ public:
     std::uint64_t first_ts() const { return m_first_ts; }
     std::uint64_t last_ts() const { return m_last_ts; }
     bool ended() const { return m_ended; } // a trace_end was seen
+    // Bytes held by the tables and every task's intervals.
+    std::size_t bytes_held() const;
 
 private:
     task_history& ensure(std::uint32_t id, std::uint64_t ts);

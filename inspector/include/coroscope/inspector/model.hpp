@@ -2,12 +2,18 @@
 // The inspector's model: every event of a trace, the whole-trace history, and a cursor that can be
 // put at any step ("the state before step N runs"), forwards or backwards. Files, live connections
 // and tests all feed it through the same event_sink calls; the GUI and the CLI only read it.
+//
+// Memory: events are stored delta-coded (event_store), intervals packed (interval_list), and
+// checkpoints are compact encodings of a snapshot taken often enough that seeking folds a bounded
+// number of events, and rarely enough that they cost at most ~4 bytes per event.
+#include <coroscope/inspector/event_store.hpp>
 #include <coroscope/inspector/history.hpp>
 #include <coroscope/inspector/snapshot.hpp>
 #include <coroscope/traces/sink.hpp>
 #include <coroscope/traces/trace.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <string_view>
 #include <vector>
 
@@ -24,7 +30,8 @@ public:
     void on_string(std::uint32_t id, std::string_view text) override;
     void on_event(const traces::event& e) override;
 
-    const traces::trace& trace() const { return m_trace; }
+    // The trace as stored: header, strings, and events (decoded on access; see event_store.hpp).
+    const stored_trace& trace() const { return m_trace; }
     const inspector::history& history() const { return m_history; }
     std::string_view text(std::uint64_t string_id) const { return m_trace.text(string_id); }
     // A task's name, or "task N" if it has none.
@@ -50,22 +57,32 @@ public:
     // Index of the first event not folded into state() (the step's task_resume, or events().size()).
     std::uint64_t cursor_event() const;
 
+    // Bytes held by the model's own tables (events, history, checkpoints, snapshots, undo log),
+    // counted from their capacities: an estimate; the seek benchmark measures the allocator.
+    std::size_t bytes_held() const;
+
 private:
     void add_checkpoint_if_due();
+    // Moves m_state to the state before event `target` (an index), folding or undoing events.
+    void move_state_to(std::uint64_t target);
 
     struct checkpoint {
         std::uint64_t step;
-        snapshot state;
+        std::uint64_t event;             // index of the step's task_resume: events folded into it
+        std::vector<std::uint8_t> state; // snapshot::save()
     };
 
-    traces::trace m_trace;
+    stored_trace m_trace;
     inspector::history m_history;
     snapshot m_tip;                // every event folded: the state at the end
     snapshot m_state;              // the state at the cursor, when not following the end
     bool m_state_valid = false;    // m_state corresponds to m_cursor
     std::uint64_t m_cursor = 0;
     bool m_follow = true;
-    std::vector<checkpoint> m_checkpoints; // state before step k * checkpoint_interval
+    std::vector<checkpoint> m_checkpoints; // in step order; the first is the empty state at step 0
+    // How to take back the events folded into m_state, for events [m_undo_base, events applied).
+    std::deque<snapshot_undo> m_undo;
+    std::uint64_t m_undo_base = 0;
 };
 
 // "coroscope::task<int> ns::f(int)" -> "ns::f(int)": drops the return type of a function name.

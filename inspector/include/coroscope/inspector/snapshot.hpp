@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <string_view>
 #include <vector>
 
 namespace coroscope::inspector {
@@ -33,9 +35,42 @@ struct task_snapshot {
     std::vector<frame_info> thrown_stack; // for a failed task: the stack where its exception was thrown
 };
 
+// What apply() changed, so that undo() can take one event back out of a snapshot (stepping back
+// costs what stepping forward cost). Filled by apply(e, &u).
+struct snapshot_undo {
+    struct frames {
+        std::vector<frame_info> stack;        // the stack an exit cleared
+        std::vector<frame_info> thrown_stack; // the thrown stack the event replaced
+    };
+    std::uint64_t last_ts = 0;
+    std::uint64_t deadline_ns = 0;
+    std::uint32_t running = 0;
+    std::uint32_t task_count = 0; // tasks().size() before (ensure() may have grown it)
+    std::uint32_t target = 0;
+    std::uint32_t error = 0;
+    std::uint32_t queue_pos = 0;  // run-queue position the event took the task from
+    frame_info popped;            // frame_exit: the frame it popped
+    std::uint8_t queue_op = 0;    // see snapshot.cpp
+    bool known = false;
+    bool popped_valid = false;
+    task_state state = task_state::ready;
+    traces::wait_reason reason = traces::wait_reason::none;
+    traces::exit_status status = traces::exit_status::ok;
+    std::unique_ptr<frames> saved; // only when the event replaced a non-empty stack
+};
+
 class snapshot {
 public:
-    void apply(const traces::event& e);
+    void apply(const traces::event& e) { apply(e, nullptr); }
+    // Applies e and records in *undo how to take it back (undo may be null).
+    void apply(const traces::event& e, snapshot_undo* undo);
+    // Takes back the last event applied, given what its apply() recorded.
+    void undo(const traces::event& e, snapshot_undo& undo);
+
+    // A compact copy (checkpoint) of the whole snapshot, and its inverse. Every field of the
+    // snapshot must be written by save(), read by load() and restored by undo().
+    void save(std::vector<std::uint8_t>& out) const;
+    void load(const std::vector<std::uint8_t>& in);
 
     // Tasks by id (index = id - 1; ids are dense from 1). Unknown ids return nullptr.
     const task_snapshot* task(std::uint32_t id) const {
@@ -51,7 +86,6 @@ public:
 
 private:
     task_snapshot& ensure(std::uint32_t id);
-    void leave_run_queue(std::uint32_t id);
 
     std::vector<task_snapshot> m_tasks;
     std::deque<std::uint32_t> m_run_queue;
