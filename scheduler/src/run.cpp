@@ -66,6 +66,16 @@ int run_main(task<T> main_task, std::string name) {
     policy_choice policy = read_policy();
     if (!policy.ok) return 2;
     uv_loop_t loop;
+    if constexpr (!detail::instrumented) {
+        // Nothing can be recorded or served: say so rather than run as if observed.
+        if (const char* path = std::getenv("COROSCOPE_TRACE"); path && *path)
+            std::fprintf(stderr, "coroscope: COROSCOPE_TRACE=%s ignored: built with COROSCOPE_INSTRUMENTATION=OFF\n", path);
+        if (const char* address = std::getenv("COROSCOPE_LISTEN"); address && *address) {
+            std::fprintf(stderr, "coroscope: COROSCOPE_LISTEN=%s cannot be served: built with COROSCOPE_INSTRUMENTATION=OFF\n",
+                         address);
+            return 2;
+        }
+    }
     if (int rc = uv_loop_init(&loop); rc != 0) {
         std::fprintf(stderr, "coroscope: cannot create the event loop: %s\n", uv_strerror(rc));
         return 1;
@@ -76,7 +86,7 @@ int run_main(task<T> main_task, std::string name) {
         std::unique_ptr<traces::file_writer> recorder;
         traces::tee sinks;
         scheduler sched(&loop);
-        if (const char* path = std::getenv("COROSCOPE_TRACE"); path && *path) {
+        if (const char* path = std::getenv("COROSCOPE_TRACE"); detail::instrumented && path && *path) {
             recorder = std::make_unique<traces::file_writer>(path, traces::encoding_for_path(path));
             if (!recorder->ok()) {
                 std::fprintf(stderr, "coroscope: COROSCOPE_TRACE: %s\n", recorder->error().c_str());
@@ -86,7 +96,7 @@ int run_main(task<T> main_task, std::string name) {
             }
         }
         std::unique_ptr<agent> live;
-        if (const char* address = std::getenv("COROSCOPE_LISTEN"); address && *address) {
+        if (const char* address = std::getenv("COROSCOPE_LISTEN"); detail::instrumented && address && *address) {
             agent_options options;
             options.address = address;
             if (const char* token = std::getenv("COROSCOPE_TOKEN")) options.token = token;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <time.h>
+
 namespace bench {
 
 using clock_type = std::chrono::steady_clock;
@@ -21,6 +23,20 @@ double seconds(F&& f) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
+// Seconds of CPU time the calling thread spent in f(). On a machine shared with other work the time
+// spent descheduled is left out, so single-threaded variants compare with less noise; benchmarks
+// that involve other processes or threads (echo) keep wall time.
+template <typename F>
+double cpu_seconds(F&& f) {
+    timespec start{}, end{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+    f();
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+    return static_cast<double>(end.tv_sec - start.tv_sec) + static_cast<double>(end.tv_nsec - start.tv_nsec) * 1e-9;
+}
+
+enum class timer { wall, cpu };
+
 inline double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     std::size_t n = v.size();
@@ -28,16 +44,37 @@ inline double median(std::vector<double> v) {
 }
 
 // Several variants measured round-robin (A B C, A B C, ...) so slow drift of the machine hits all
-// of them alike; one warmup round first. Returns the median seconds of each variant.
+// of them alike; one warmup round first. Returns the median seconds of each variant (wall time, or
+// the thread's CPU time with timer::cpu).
 inline std::vector<double> interleaved_medians(const std::vector<std::function<void()>>& variants, int runs,
-                                               int warmup = 1) {
+                                               int warmup = 1, timer how = timer::wall) {
     for (int w = 0; w < warmup; ++w)
         for (const auto& v : variants) v();
     std::vector<std::vector<double>> times(variants.size());
     for (int r = 0; r < runs; ++r)
-        for (std::size_t i = 0; i < variants.size(); ++i) times[i].push_back(seconds(variants[i]));
+        for (std::size_t i = 0; i < variants.size(); ++i)
+            times[i].push_back(how == timer::cpu ? cpu_seconds(variants[i]) : seconds(variants[i]));
     std::vector<double> medians;
     for (auto& t : times) medians.push_back(median(t));
+    return medians;
+}
+
+// As interleaved_medians, for variants that measure themselves (e.g. in a worker process): each
+// returns its own seconds; a negative value means it failed and is returned as the median.
+inline std::vector<double> interleaved_self_timed(const std::vector<std::function<double()>>& variants, int runs,
+                                                  int warmup = 1) {
+    for (int w = 0; w < warmup; ++w)
+        for (const auto& v : variants) v();
+    std::vector<std::vector<double>> times(variants.size());
+    std::vector<bool> failed(variants.size(), false);
+    for (int r = 0; r < runs; ++r)
+        for (std::size_t i = 0; i < variants.size(); ++i) {
+            double t = variants[i]();
+            if (t < 0) failed[i] = true;
+            times[i].push_back(t);
+        }
+    std::vector<double> medians;
+    for (std::size_t i = 0; i < variants.size(); ++i) medians.push_back(failed[i] ? -1 : median(times[i]));
     return medians;
 }
 

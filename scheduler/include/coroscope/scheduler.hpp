@@ -5,7 +5,9 @@
 // One pass of run() is a tick: each task that was ready when the pass began runs one step (until it
 // suspends or ends), then the loop polls IO once (without blocking when tasks are ready).
 #include <coroscope/detail/context.hpp>
+#include <coroscope/detail/run_queue.hpp>
 #include <coroscope/detail/task_record.hpp>
+#include <coroscope/detail/trace_clock.hpp>
 #include <coroscope/join_handle.hpp>
 #include <coroscope/task.hpp>
 #include <coroscope/traces/sink.hpp>
@@ -13,7 +15,6 @@
 #include <uv.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <set>
 #include <string>
@@ -32,6 +33,7 @@ public:
     scheduler& operator=(const scheduler&) = delete;
 
     // Starts recording into `sink` (header, then trace_start). Call before spawning anything.
+    // In a build with COROSCOPE_INSTRUMENTATION=OFF nothing is recorded (see detail/instrumentation.hpp).
     void record_to(traces::event_sink& sink, traces::header header);
     // Emits trace_end and flushes. Called by run() when recording; harmless to call twice.
     void end_recording();
@@ -87,7 +89,7 @@ public:
     std::uint64_t steps() const { return m_step; }
     std::uint32_t ticks() const { return m_tick; }
     uv_loop_t* loop() const { return m_loop; }
-    bool tracing() const { return m_sink != nullptr; }
+    bool tracing() const { return detail::instrumented && m_sink != nullptr; }
 
     // The scheduler running the current step (nullptr outside of steps).
     static scheduler* current() { return detail::current.sched; }
@@ -102,17 +104,19 @@ public:
     // Records an event for the current step or loop phase (no-op when not recording).
     void emit(traces::event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0,
               std::uint64_t b = 0) {
-        if (m_sink) [[unlikely]]
-            emit_slow(kind, task, code, a, b);
+        if constexpr (detail::instrumented)
+            if (m_sink) [[unlikely]]
+                emit_slow(kind, task, code, a, b);
     }
     // Records an event from a libuv callback, stamped with the current time (inside a step it keeps
     // the step's timestamp, like emit()). No-op when not recording.
     void emit_now(traces::event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0,
                   std::uint64_t b = 0) {
-        if (m_sink) [[unlikely]] {
-            if (!m_in_step) m_step_ts = now_ns();
-            emit_slow(kind, task, code, a, b);
-        }
+        if constexpr (detail::instrumented)
+            if (m_sink) [[unlikely]] {
+                if (!m_in_step) m_step_ts = stamp();
+                emit_slow(kind, task, code, a, b);
+            }
     }
     // Counts one libuv callback in the current poll (reported by poll_end). Call it from IO callbacks.
     void note_callback() { ++m_callbacks; }
@@ -142,19 +146,42 @@ private:
     void announce_pause();
     void wait_while_paused();
     std::size_t pick_next(std::size_t candidates);
-    void run_step(detail::task_record& task);
+    // Whether the debugger is consulted (never in a build without instrumentation).
+    bool debugging() const { return detail::instrumented && m_debugger != nullptr; }
+    // Steps can run back to back: no debugger, FIFO, no pause, no step or tick budget pending.
+    bool fifo_run() const {
+        return !debugging() && !m_random_policy && !m_paused && m_step_budget == 0 && m_tick_budget == 0;
+    }
+    template <bool Traced>
+    void run_fifo_steps();
+    // One step of `task`, recording it when Traced (the plain path has no instrumentation branch).
+    template <bool Traced>
+    [[gnu::always_inline]] inline void run_step(detail::task_record& task);
+    void first_step(detail::task_record& task, std::coroutine_handle<> body);
+    // make_ready's run-queue half: what a task put back by its own awaitable (yield) needs.
+    void enqueue(detail::task_record& task) {
+        task.state = detail::task_state::ready;
+        task.unwait = nullptr;
+        task.unwait_context = nullptr;
+        task.reason = traces::wait_reason::none;
+        task.target = 0;
+        m_ready.push_back(&task);
+    }
+    // A timestamp for events: the trace clock, in nanoseconds since the trace's start.
+    std::uint64_t stamp() { return m_clock.now() - m_origin_ns; }
     void finish_task(detail::task_record& task);
     void poll_io();
     void arm_timer();
     static void on_timer(uv_timer_t* timer);
     void emit_slow(traces::event_kind kind, std::uint32_t task, std::uint8_t code, std::uint32_t a, std::uint64_t b);
+    bool grow_pending(); // false when the bound is reached
     void flush_events();
 
     uv_loop_t* m_loop;
     uv_timer_t m_timer{};
     std::uint64_t m_origin_ns;
     std::unordered_map<std::uint32_t, std::shared_ptr<detail::task_record>> m_tasks; // live tasks by id
-    std::deque<detail::task_record*> m_ready;
+    detail::run_queue m_ready;
     std::set<sleeper> m_sleepers; // ordered by due time; cancelled sleepers are erased
     bool m_random_policy = false;
     std::uint64_t m_rng_state = 0; // splitmix64 state of the random policy
@@ -180,10 +207,15 @@ private:
     bool m_in_step = false;
     std::uint64_t m_step_ts = 0;     // the running step's timestamp, shared by its events
     bool m_clock_fresh = false;      // m_step_ts was read just now (no poll, flush or callback since)
+    std::uint64_t m_clock_synced_step = 0; // the step at which m_clock was last re-anchored
 
     // Recording state.
     traces::event_sink* m_sink = nullptr;
-    std::vector<traces::event> m_pending; // events not yet handed to the sink (bounded)
+    detail::trace_clock m_clock;          // started by record_to
+    // Events not yet handed to the sink: m_pending_size of m_pending_room slots (bounded).
+    std::unique_ptr<traces::event[]> m_pending;
+    std::size_t m_pending_size = 0;
+    std::size_t m_pending_room = 0;
     std::uint64_t m_dropped = 0;          // events lost because m_pending was full, not yet reported
     std::unordered_map<std::string, std::uint32_t> m_strings;
     std::unordered_map<const void*, std::uint32_t> m_function_ids;

@@ -36,12 +36,12 @@ void trace_frame_exit(promise_base& frame);
 
 inline void frame_enter(promise_base& frame) {
     ++frame.m_task->depth;
-    if (current.tracing) [[unlikely]]
+    if (instrumented && current.tracing) [[unlikely]]
         trace_frame_enter(frame);
 }
 inline void frame_exit(promise_base& frame) {
     --frame.m_task->depth;
-    if (current.tracing) [[unlikely]]
+    if (instrumented && current.tracing) [[unlikely]]
         trace_frame_exit(frame);
 }
 

@@ -8,14 +8,19 @@ namespace coroscope {
 
 struct yield_awaiter {
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> waiting) const noexcept {
-        detail::task_record* self = detail::current.task;
-        self->resume_point = waiting;
-        self->reason = traces::wait_reason::yield;
-        self->target = 0;
-        self->requeue = true;
+    void await_suspend(std::coroutine_handle<> waiting) noexcept {
+        m_self = detail::current.task;
+        m_self->resume_point = waiting;
+        m_self->reason = traces::wait_reason::yield;
+        m_self->target = 0;
+        m_self->requeue = true;
     }
-    void await_resume() const { detail::throw_if_cancelled(); }
+    // As detail::throw_if_cancelled(), without looking the task up again: this is every switch's path.
+    void await_resume() const {
+        if (m_self->cancel_requested) [[unlikely]]
+            throw cancelled{};
+    }
+    detail::task_record* m_self = nullptr; // the yielding task, from await_suspend
 };
 
 inline yield_awaiter yield() noexcept { return {}; }

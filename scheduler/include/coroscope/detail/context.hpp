@@ -1,5 +1,7 @@
 #pragma once
 // The scheduler and task running on this thread right now (set around every step).
+#include <coroscope/detail/instrumentation.hpp>
+
 namespace coroscope {
 class scheduler;
 }

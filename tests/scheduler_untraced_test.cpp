@@ -1,0 +1,170 @@
+// The scheduler's untraced path: with no recorder, no debugger and the FIFO policy, run() takes a
+// path with no instrumentation branch (scheduler.cpp, run_plain_steps). It must run the same steps
+// in the same ticks as the recorded path, so a program behaves the same whether it is observed.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using coroscope::task;
+using test_support::live_counter;
+
+namespace {
+
+struct log_line {
+    std::string what;
+    std::uint64_t step;
+    std::uint32_t tick;
+    bool operator==(const log_line&) const = default;
+};
+using step_log = std::vector<log_line>;
+
+// Called from inside a step: what ran, in which step and tick.
+void note(step_log& out, std::string what) {
+    coroscope::scheduler* sched = coroscope::scheduler::current();
+    out.push_back({std::move(what), sched->steps(), sched->ticks()});
+}
+
+task<int> nested_sum(step_log& out, int depth) {
+    live_counter alive;
+    if (depth == 0) {
+        co_await coroscope::yield();
+        note(out, "leaf");
+        co_return 1;
+    }
+    co_return 1 + co_await nested_sum(out, depth - 1);
+}
+
+task<void> yielder(step_log& out, std::string name, int yields) {
+    live_counter alive;
+    for (int i = 0; i < yields; ++i) {
+        note(out, name + " " + std::to_string(i));
+        co_await coroscope::yield();
+    }
+}
+
+// Yields, spawns, joins, nested frames, a sleep, a failure, a cancellation: each changes the run
+// queue in a different way.
+task<void> workload(step_log& out) {
+    live_counter alive;
+    std::vector<coroscope::join_handle<void>> workers;
+    for (int i = 0; i < 4; ++i) workers.push_back(coroscope::spawn(yielder(out, "w" + std::to_string(i), 3 + i * 2), "w"));
+    auto deep = coroscope::spawn(nested_sum(out, 5), "deep");
+    auto failing = coroscope::spawn([](step_log& o) -> task<int> {
+        co_await coroscope::yield();
+        note(o, "failing");
+        throw std::runtime_error("expected");
+    }(out), "failing");
+    auto sleeper = coroscope::spawn([](step_log& o) -> task<void> {
+        co_await coroscope::sleep_for(1ms);
+        note(o, "slept");
+        co_await coroscope::yield();
+    }(out), "sleeper");
+    auto doomed = coroscope::spawn(yielder(out, "doomed", 1000), "doomed");
+    co_await coroscope::yield();
+    co_await coroscope::yield();
+    doomed.cancel();
+    note(out, "deep = " + std::to_string(co_await deep));
+    try {
+        co_await failing;
+    } catch (const std::runtime_error& e) {
+        note(out, e.what());
+    }
+    for (auto& w : workers) co_await w;
+    co_await sleeper;
+    try {
+        co_await doomed;
+    } catch (const coroscope::cancelled&) {
+        note(out, "doomed cancelled");
+    }
+    note(out, "done");
+}
+
+struct outcome {
+    step_log lines;
+    std::uint64_t steps = 0;
+    std::uint32_t ticks = 0;
+    int loop_close = -1;
+};
+
+outcome run_workload(bool recorded) {
+    outcome o;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    {
+        coroscope::traces::collector sink;
+        coroscope::scheduler sched(&loop);
+        if (recorded) sched.record_to(sink, coroscope::traces::header{});
+        auto handle = sched.spawn(workload(o.lines), "main");
+        sched.run();
+        CHECK_FALSE(sched.stuck());
+        CHECK(sched.live_tasks() == 0);
+        CHECK(sched.tracing() == recorded);
+        sched.end_recording();
+        o.steps = sched.steps();
+        o.ticks = sched.ticks();
+        handle.get();
+    }
+    o.loop_close = uv_loop_close(&loop);
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("untraced and recorded runs take the same steps in the same ticks") {
+    outcome plain = run_workload(false);
+    outcome recorded = run_workload(true);
+    REQUIRE(!plain.lines.empty());
+    CHECK(plain.lines.back().what == "done");
+    // The sleep's timer may fire in a different tick from run to run (it is real time); everything
+    // up to the sleeper's wake-up is deterministic, and so is what each task saw in its order.
+    auto until_sleep = [](const step_log& l) {
+        step_log out;
+        for (const auto& line : l) {
+            if (line.what == "slept") break;
+            out.push_back(line);
+        }
+        return out;
+    };
+    CHECK(until_sleep(plain.lines) == until_sleep(recorded.lines));
+    auto names = [](const step_log& l) {
+        std::vector<std::string> out;
+        for (const auto& line : l) out.push_back(line.what);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    CHECK(names(plain.lines) == names(recorded.lines));
+    CHECK(plain.loop_close == 0);
+    CHECK(recorded.loop_close == 0);
+    CHECK(live_counter::live == 0);
+}
+
+TEST_CASE("untraced: a tick runs only the tasks ready when it began, then the next tick starts") {
+    // Three tasks yielding: every tick holds exactly the three of them, so step s runs in tick s / 3.
+    step_log out;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    {
+        coroscope::scheduler sched(&loop);
+        std::vector<coroscope::join_handle<void>> handles;
+        for (int i = 0; i < 3; ++i) handles.push_back(sched.spawn(yielder(out, "t" + std::to_string(i), 50), "t"));
+        sched.run();
+        CHECK(sched.steps() == 3 * 51);
+        CHECK(sched.ticks() == 50); // the last tick (the tasks' final steps) ends the run without a poll
+    }
+    REQUIRE(out.size() == 150);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        INFO("line " << i << ": " << out[i].what);
+        CHECK(out[i].what == "t" + std::to_string(i % 3) + " " + std::to_string(i / 3));
+        CHECK(out[i].step == i);
+        CHECK(out[i].tick == i / 3);
+    }
+    CHECK(uv_loop_close(&loop) == 0);
+    CHECK(live_counter::live == 0);
+}
