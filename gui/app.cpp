@@ -197,7 +197,8 @@ void draw_app(session& s, ui_state& ui) {
     float avail = ImGui::GetContentRegionAvail().y;
     float spacing = ImGui::GetStyle().ItemSpacing.y;
     float middle = std::max(160.0f, std::floor(avail * 0.42f));
-    float table_w = std::floor(ImGui::GetContentRegionAvail().x * 0.56f);
+    float table_w = std::floor(ImGui::GetContentRegionAvail().x * 0.34f);
+    float stack_w = std::floor(ImGui::GetContentRegionAvail().x * 0.24f);
 
     ImGui::BeginChild("tasks", ImVec2(table_w, middle), true);
     draw_tasks_panel(s, ui);
@@ -206,18 +207,22 @@ void draw_app(session& s, ui_state& ui) {
     if (s.live) {
         float bp_h = std::floor(middle * 0.45f);
         ImGui::BeginGroup();
-        ImGui::BeginChild("stack", ImVec2(0, middle - bp_h - spacing), true);
+        ImGui::BeginChild("stack", ImVec2(stack_w, middle - bp_h - spacing), true);
         draw_stack_panel(s, ui);
         ImGui::EndChild();
-        ImGui::BeginChild("breakpoints", ImVec2(0, bp_h), true);
+        ImGui::BeginChild("breakpoints", ImVec2(stack_w, bp_h), true);
         draw_breakpoints_panel(s, ui);
         ImGui::EndChild();
         ImGui::EndGroup();
     } else {
-        ImGui::BeginChild("stack", ImVec2(0, middle), true);
+        ImGui::BeginChild("stack", ImVec2(stack_w, middle), true);
         draw_stack_panel(s, ui);
         ImGui::EndChild();
     }
+    ImGui::SameLine();
+    ImGui::BeginChild("answers", ImVec2(0, middle), true);
+    draw_answer_tabs(s, ui);
+    ImGui::EndChild();
 
     ImGui::BeginChild("timeline", ImVec2(0, std::max(120.0f, avail - middle - spacing)), true,
                       ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);

@@ -3,6 +3,7 @@
 // (ui_state) and the panels that draw them with ImGui. main.cpp owns GLFW/GL and calls draw_app()
 // once per frame between ImGui::NewFrame() and ImGui::Render().
 #include "live.hpp"
+#include "panels.hpp"
 
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/traces/reader.hpp>
@@ -63,6 +64,8 @@ struct ui_state {
     // Function keys as ImGui 1.86 key indices (it has no ImGuiKey_F5..: the backend indexes by its
     // own key codes, so main.cpp, which knows GLFW, fills these in). -1 = not mapped.
     int key_f5 = -1, key_f10 = -1, key_f11 = -1;
+
+    panels_state panels;               // the answers area: tab, filters, cached answers (panels.hpp)
 };
 
 // Live mode, once per frame before drawing: polls the link (new events into the model, replies,

@@ -202,6 +202,12 @@ int main(int argc, char** argv) {
     app.add_option("--seek", seek_step, "put the cursor before this step (live: after the script; stops following)");
     app.add_option("--width", width, "window width")->capture_default_str()->check(CLI::Range(320, 16384));
     app.add_option("--height", height, "window height")->capture_default_str()->check(CLI::Range(240, 16384));
+    std::string panel_name;
+    app.add_option("--panel", panel_name, "show this tab of the answers area: graph, spawn-tree, resources, events, stats, lints")
+        ->check([](const std::string& v) {
+            gui::answer_tab t;
+            return gui::parse_answer_tab(v, t) ? std::string() : "unknown panel '" + v + "'";
+        });
     CLI11_PARSE(app, argc, argv);
 
     // The window first: without a display there is nothing to record or load for.
@@ -244,6 +250,7 @@ int main(int argc, char** argv) {
         if (msg.severity != gui::message::level::info) std::fprintf(stderr, "coroscope: %s\n", msg.text.c_str());
     if (session.live) session.live->settle(session.model, std::chrono::seconds(6));
     gui::ui_state ui;
+    ui.panels.tab_requested = !panel_name.empty() && gui::parse_answer_tab(panel_name, ui.panels.tab);
     ui.key_f5 = GLFW_KEY_F5;
     ui.key_f10 = GLFW_KEY_F10;
     ui.key_f11 = GLFW_KEY_F11;

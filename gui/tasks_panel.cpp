@@ -1,5 +1,7 @@
 // Task table: every task of the trace with its state at the cursor; click a row to select it.
+// Filter by a piece of the name and by state; click a column header to sort by it.
 #include "app.hpp"
+#include "panels.hpp"
 #include "theme.hpp"
 
 #include <coroscope/traces/event.hpp>
@@ -10,6 +12,8 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <cctype>
+#include <cstring>
 
 namespace coroscope::gui {
 
@@ -69,6 +73,63 @@ void draw_state_counts(const inspector::snapshot& snap, std::size_t total) {
     }
 }
 
+constexpr const char* state_filters[] = {"all states", "ready", "running", "waiting", "done", "failed", "not spawned yet"};
+
+bool passes_state(const inspector::task_snapshot* t, int filter) {
+    using inspector::task_state;
+    switch (filter) {
+    case 0: return true;
+    case 1: return t && t->state == task_state::ready;
+    case 2: return t && t->state == task_state::running;
+    case 3: return t && t->state == task_state::waiting;
+    case 4: return t && t->state == task_state::done;
+    case 5: return t && t->state == task_state::done && t->status == traces::exit_status::failed;
+    case 6: return !t;
+    }
+    return true;
+}
+
+bool contains_ignoring_case(const std::string& text, const char* piece) {
+    std::size_t n = std::strlen(piece);
+    if (n == 0) return true;
+    auto it = std::search(text.begin(), text.end(), piece, piece + n,
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+    return it != text.end();
+}
+
+// Sorts ids by the table's sort specs (id, name, state, wait, parent, steps); ties keep id order.
+void sort_rows(const inspector::model& m, std::vector<std::uint32_t>& ids, const ImGuiTableSortSpecs* specs) {
+    if (!specs || specs->SpecsCount == 0) return;
+    const inspector::history& h = m.history();
+    const inspector::snapshot& snap = m.state();
+    auto key_state = [&](std::uint32_t id) {
+        const inspector::task_snapshot* t = snap.task(id);
+        return t ? static_cast<int>(t->state) * 32 + static_cast<int>(t->reason) : 1000;
+    };
+    auto parent = [&](std::uint32_t id) { const auto* th = h.task(id); return th ? th->parent : 0u; };
+    auto steps = [&](std::uint32_t id) { const auto* t = snap.task(id); return t ? t->steps : 0u; };
+    std::vector<std::string> names;
+    if (specs->Specs[0].ColumnIndex == 1 || specs->Specs[0].ColumnIndex == 3) {
+        names.resize(h.tasks().size() + 1);
+        for (std::uint32_t id : ids) {
+            const inspector::task_snapshot* t = snap.task(id);
+            names[id] = specs->Specs[0].ColumnIndex == 1 ? m.task_name(id) : (t ? wait_text(m, *t) : std::string());
+        }
+    }
+    const ImGuiTableColumnSortSpecs& s = specs->Specs[0];
+    bool desc = s.SortDirection == ImGuiSortDirection_Descending;
+    std::stable_sort(ids.begin(), ids.end(), [&](std::uint32_t a, std::uint32_t b) {
+        switch (s.ColumnIndex) {
+        case 1:
+        case 3: return desc ? names[b] < names[a] : names[a] < names[b];
+        case 2: return desc ? key_state(b) < key_state(a) : key_state(a) < key_state(b);
+        case 4: return desc ? parent(b) < parent(a) : parent(a) < parent(b);
+        case 5: return desc ? steps(b) < steps(a) : steps(a) < steps(b);
+        default: return desc ? b < a : a < b;
+        }
+    });
+}
+
 } // namespace
 
 void draw_tasks_panel(session& s, ui_state& ui) {
@@ -82,19 +143,38 @@ void draw_tasks_panel(session& s, ui_state& ui) {
         if (t.known) ids.push_back(t.id);
 
     draw_state_counts(snap, ids.size());
-    ImGui::Separator();
+    panels_state& p = ui.panels;
+    ImGui::SetNextItemWidth(160);
+    ImGui::InputTextWithHint("##name_filter", "filter by name", p.tasks_name_filter.data(), p.tasks_name_filter.size());
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(140);
+    ImGui::Combo("##state_filter", &p.tasks_state_filter, state_filters, IM_ARRAYSIZE(state_filters));
+    const std::size_t total = ids.size();
+    if (p.tasks_name_filter[0] != 0 || p.tasks_state_filter != 0) {
+        std::erase_if(ids, [&](std::uint32_t id) {
+            return !passes_state(snap.task(id), p.tasks_state_filter) || !contains_ignoring_case(m.task_name(id), p.tasks_name_filter.data());
+        });
+        ImGui::SameLine();
+        ImGui::TextColored(to_vec4(color_text_dim), "%zu of %zu shown", ids.size(), total);
+        ImGui::SameLine();
+        if (ImGui::SmallButton("clear")) {
+            p.tasks_name_filter[0] = 0;
+            p.tasks_state_filter = 0;
+        }
+    }
 
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
-                            ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_Resizable;
+                            ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_Resizable | ImGuiTableFlags_Sortable;
     if (!ImGui::BeginTable("task_table", 6, flags)) return;
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("id", ImGuiTableColumnFlags_WidthFixed);
+    ImGui::TableSetupColumn("id", ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_DefaultSort);
     ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_WidthFixed, 150.0f);
     ImGui::TableSetupColumn("state", ImGuiTableColumnFlags_WidthFixed, 70.0f);
     ImGui::TableSetupColumn("wait reason / target", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("parent", ImGuiTableColumnFlags_WidthFixed);
     ImGui::TableSetupColumn("steps", ImGuiTableColumnFlags_WidthFixed);
     ImGui::TableHeadersRow();
+    sort_rows(m, ids, ImGui::TableGetSortSpecs());
 
     int selected_row = -1;
     for (std::size_t i = 0; i < ids.size(); ++i)

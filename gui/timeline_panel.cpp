@@ -1,6 +1,9 @@
-// Timeline: one lane per task with its state intervals, a ruler and the cursor. Wheel zooms around
-// the mouse, drag pans, click selects the lane's task and seeks to the step at that time.
+// Timeline: one lane per task with its state intervals, grouped under its spawner (collapsible),
+// then one lane per resource (io wait / ready / resume marks); arrows for spawn and wake-ups
+// (join in the join color); a ruler with the time and the step numbers; the cursor. Wheel zooms
+// around the mouse, drag pans, click selects the lane's task and seeks to the step at that time.
 #include "app.hpp"
+#include "panels.hpp"
 #include "theme.hpp"
 
 #include <imgui.h>
@@ -10,13 +13,16 @@
 #include <limits>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 namespace coroscope::gui {
 
 namespace {
 
 constexpr float name_gutter = 190.0f;   // task names at the left of the lanes
-constexpr float ruler_height = 42.0f;  // time labels above, the cursor's flag below
+constexpr float ruler_height = 58.0f;  // time labels, step numbers, the cursor's flag below
+constexpr float indent_px = 12.0f;      // per spawn depth in the name gutter
+constexpr std::uint64_t max_arrow_steps = 3000; // arrows are drawn when at most this many steps are in view
 constexpr float min_lane_height = 22.0f; // lanes grow up to max_lane_height when few tasks leave room
 constexpr float max_lane_height = 30.0f;
 constexpr float min_mark_px = 2.0f;     // intervals narrower than this are binned (level of detail)
@@ -213,6 +219,108 @@ std::string describe_at(const inspector::model& m, const inspector::task_history
     return out;
 }
 
+// One task lane in spawn-tree order: its depth under the roots and whether its children show.
+struct task_row {
+    const inspector::task_history* th;
+    int depth;
+    bool has_children;
+    bool collapsed;
+};
+
+// Tasks depth-first in spawn order under their spawner; the children of a collapsed task are hidden.
+std::vector<task_row> task_rows(const inspector::history& h, const std::set<std::uint32_t>& collapsed) {
+    std::vector<task_row> rows;
+    std::vector<std::pair<const inspector::task_history*, int>> todo; // explicit stack: spawn chains can be deep
+    const auto& tasks = h.tasks();
+    for (auto it = tasks.rbegin(); it != tasks.rend(); ++it)
+        if (it->known && (it->parent == 0 || !h.task(it->parent))) todo.emplace_back(&*it, 0);
+    while (!todo.empty()) {
+        auto [th, depth] = todo.back();
+        todo.pop_back();
+        bool closed = collapsed.count(th->id) != 0;
+        rows.push_back(task_row{th, depth, !th->children.empty(), closed});
+        if (closed) continue;
+        for (auto c = th->children.rbegin(); c != th->children.rend(); ++c)
+            if (const inspector::task_history* ch = h.task(*c)) todo.emplace_back(ch, depth + 1);
+    }
+    return rows;
+}
+
+// A resource lane: open..close as a faint bar; per wait, the io wait span in the io color with a
+// mark at the wait (down), at the readiness (up, green) and at the waiter's resume (white).
+// Marks closer than 3 px to the previous one of their kind are skipped (level of detail).
+void draw_resource_lane(ImDrawList* dl, const inspector::history& h, const inspector::resource_lane& r, const time_axis& ax,
+                        float y0, float y1) {
+    const double view_end = ax.ts(ax.x1);
+    std::uint64_t close = r.close_ts ? r.close_ts : h.last_ts();
+    if (r.label != 0) {
+        float xb = std::max(ax.x(static_cast<double>(r.open_ts)), ax.x0), xe = std::min(ax.x(static_cast<double>(close)), ax.x1);
+        if (xe > xb) dl->AddRectFilled(ImVec2(xb, y0 + 2), ImVec2(xe, y1 - 2), IM_COL32(255, 255, 255, 14));
+    }
+    const float mid = (y0 + y1) * 0.5f;
+    auto first = std::partition_point(r.episodes.begin(), r.episodes.end(), [&](const inspector::io_episode& e) {
+        std::uint64_t end = e.resumed ? e.resume_ts : e.ready ? e.ready_ts : h.last_ts();
+        return static_cast<double>(e.wait_ts) < ax.begin && static_cast<double>(end) < ax.begin;
+    });
+    float last_wait = -1e9f, last_ready = -1e9f, last_resume = -1e9f;
+    for (auto it = first; it != r.episodes.end(); ++it) {
+        const inspector::io_episode& e = *it;
+        if (static_cast<double>(e.wait_ts) > view_end) break;
+        float xw = ax.x(static_cast<double>(e.wait_ts));
+        std::uint64_t ready_end = e.ready ? e.ready_ts : (e.resumed ? e.resume_ts : h.last_ts());
+        float xr = ax.x(static_cast<double>(ready_end));
+        dl->AddRectFilled(ImVec2(std::max(xw, ax.x0 - 2), mid - 3), ImVec2(std::max(std::min(xr, ax.x1 + 2), xw + 1), mid + 3),
+                          to_u32(color_wait_io));
+        if (xw - last_wait >= 3) {
+            dl->AddTriangleFilled(ImVec2(xw - 4, y0 + 1), ImVec2(xw + 4, y0 + 1), ImVec2(xw, mid - 3), to_u32(color_wait_io));
+            last_wait = xw;
+        }
+        if (e.ready && xr - last_ready >= 3) {
+            dl->AddTriangleFilled(ImVec2(xr - 4, y1 - 1), ImVec2(xr + 4, y1 - 1), ImVec2(xr, mid + 3), to_u32(color_running));
+            last_ready = xr;
+        }
+        if (e.resumed) {
+            float xs = ax.x(static_cast<double>(e.resume_ts));
+            if (xs - last_resume >= 3) {
+                dl->AddLine(ImVec2(xs, y0 + 2), ImVec2(xs, y1 - 2), IM_COL32(240, 240, 255, 220), 1.5f);
+                last_resume = xs;
+            }
+        }
+    }
+}
+
+// A small arrow from a to b (spawn and wake-up arrows between lanes).
+void lane_arrow(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 color) {
+    float dx = b.x - a.x, dy = b.y - a.y;
+    float len = std::sqrt(dx * dx + dy * dy);
+    if (len < 4) return;
+    float ux = dx / len, uy = dy / len;
+    ImVec2 base(b.x - ux * 6, b.y - uy * 6);
+    dl->AddLine(a, base, color, 1.5f);
+    dl->AddTriangleFilled(b, ImVec2(base.x - uy * 3.5f, base.y + ux * 3.5f), ImVec2(base.x + uy * 3.5f, base.y - ux * 3.5f), color);
+}
+
+// Step numbers along the ruler's middle band: every step when they fit, else every k-th (1, 2, 5 x 10^n).
+void draw_step_numbers(ImDrawList* dl, const inspector::model& m, const time_axis& ax, float y) {
+    const inspector::history& h = m.history();
+    if (h.step_count() == 0) return;
+    std::uint64_t first = h.step_at_time(static_cast<std::uint64_t>(std::max(0.0, ax.begin)));
+    std::uint64_t last = h.step_at_time(static_cast<std::uint64_t>(std::max(0.0, ax.ts(ax.x1))));
+    double px_per_step = (ax.x1 - ax.x0) / static_cast<double>(last - first + 1);
+    auto every = static_cast<std::uint64_t>(std::max(1.0, nice_step(std::ceil(56.0 / std::max(px_per_step, 1e-9)))));
+    dl->AddText(ImVec2(ax.x0 - name_gutter + 6, y), to_u32(color_text_dim), "step");
+    float last_x = -1e9f;
+    for (std::uint64_t st = first / every * every; st <= last; st += every) {
+        float x = std::round(ax.x(static_cast<double>(h.step_ts(st))));
+        if (x < ax.x0 || x - last_x < 40) continue;
+        dl->AddLine(ImVec2(x, y), ImVec2(x, y + 5), IM_COL32(140, 170, 220, 255));
+        char label[24];
+        std::snprintf(label, sizeof label, "%llu", static_cast<unsigned long long>(st));
+        dl->AddText(ImVec2(x + 3, y - 1), IM_COL32(140, 170, 220, 255), label);
+        last_x = x;
+    }
+}
+
 } // namespace
 
 void draw_timeline_panel(session& s, ui_state& ui) {
@@ -220,9 +328,9 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     const inspector::history& h = m.history();
     ImGuiIO& io = ImGui::GetIO();
 
-    std::vector<const inspector::task_history*> lanes;
-    for (const auto& t : h.tasks())
-        if (t.known) lanes.push_back(&t);
+    refresh_answers(m, ui.panels.cache, ImGui::GetTime()); // resource lanes
+    const std::vector<inspector::resource_lane>& resources = ui.panels.cache.resources;
+    const std::vector<task_row> lanes = task_rows(h, ui.panels.timeline_collapsed);
 
     // Header: title, Fit, zoom, legend.
     ImGui::AlignTextToFramePadding();
@@ -292,6 +400,9 @@ void draw_timeline_panel(session& s, ui_state& ui) {
             dl->AddLine(ImVec2(x, origin.y + 2), ImVec2(x, origin.y + 16), IM_COL32(110, 115, 125, 255));
             dl->AddText(ImVec2(x + 4, origin.y + 1), IM_COL32(200, 204, 212, 255), ruler_label(rel, step).c_str());
         }
+        dl->PopClipRect();
+        draw_step_numbers(dl, m, ax, origin.y + 18);
+        dl->PushClipRect(ImVec2(ax.x0, origin.y), ImVec2(ax.x1, origin.y + ruler_height), true);
         // The cursor's flag.
         float cx = ax.x(now_ts);
         if (cx >= ax.x0 && cx <= ax.x1) {
@@ -328,12 +439,13 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     }
 
     // Lanes, in a child so that many tasks scroll vertically (the wheel stays zoom).
-    const float lane_height = std::clamp(std::floor(ImGui::GetContentRegionAvail().y / static_cast<float>(lanes.size())),
+    const std::size_t row_count = lanes.size() + resources.size();
+    const float lane_height = std::clamp(std::floor(ImGui::GetContentRegionAvail().y / static_cast<float>(row_count)),
                                          min_lane_height, max_lane_height);
     ImGui::BeginChild("lanes", ImVec2(full_w, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
     ImDrawList* ldl = ImGui::GetWindowDrawList();
     ImVec2 top = ImGui::GetCursorScreenPos();
-    float total_h = std::max(lane_height * static_cast<float>(lanes.size()), 1.0f);
+    float total_h = std::max(lane_height * static_cast<float>(row_count), 1.0f);
     ImGui::InvisibleButton("lanes_area", ImVec2(full_w - scrollbar, total_h));
     bool hovered = ImGui::IsItemHovered();
     ImVec2 clip0 = ImGui::GetWindowPos(), clip1 = ImVec2(clip0.x + ImGui::GetWindowWidth(), clip0.y + ImGui::GetWindowHeight());
@@ -359,7 +471,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
         float y0 = top.y + lane_height * static_cast<float>(i);
         float y1 = y0 + lane_height;
         if (y1 < clip0.y || y0 > clip1.y) continue;
-        const inspector::task_history& th = *lanes[i];
+        const inspector::task_history& th = *lanes[i].th;
         bool selected = th.id == ui.selected_task;
         if (selected)
             ldl->AddRectFilled(ImVec2(origin.x, y0), ImVec2(ax.x1, y1), IM_COL32(70, 110, 190, 70));
@@ -369,15 +481,73 @@ void draw_timeline_panel(session& s, ui_state& ui) {
         const inspector::task_snapshot* snap = m.state().task(th.id);
         rgb dot = snap ? state_color(snap->state, snap->reason, snap->status) : color_text_dim;
         float cy = (y0 + y1) * 0.5f;
-        ldl->AddCircleFilled(ImVec2(origin.x + 10, cy), 4.0f, to_u32(dot, snap ? 255 : 90));
-        std::string name = task_label(m, th.id);
+        const float indent = origin.x + indent_px * static_cast<float>(std::min(lanes[i].depth, 8));
         ldl->PushClipRect(ImVec2(origin.x, y0), ImVec2(ax.x0 - 6, y1), true);
-        ldl->AddText(ImVec2(origin.x + 20, cy - ImGui::GetTextLineHeight() * 0.5f), name_color, name.c_str());
+        if (lanes[i].has_children) { // the group toggle: a triangle pointing down (open) or right (collapsed)
+            ImVec2 c(indent + 6, cy);
+            if (lanes[i].collapsed)
+                ldl->AddTriangleFilled(ImVec2(c.x - 3, c.y - 5), ImVec2(c.x - 3, c.y + 5), ImVec2(c.x + 4, c.y), name_color);
+            else
+                ldl->AddTriangleFilled(ImVec2(c.x - 5, c.y - 3), ImVec2(c.x + 5, c.y - 3), ImVec2(c.x, c.y + 4), name_color);
+        }
+        ldl->AddCircleFilled(ImVec2(indent + 18, cy), 4.0f, to_u32(dot, snap ? 255 : 90));
+        std::string name = task_label(m, th.id);
+        if (lanes[i].collapsed) name += " (+" + std::to_string(th.children.size()) + ")";
+        ldl->AddText(ImVec2(indent + 27, cy - ImGui::GetTextLineHeight() * 0.5f), name_color, name.c_str());
         ldl->PopClipRect();
 
         ldl->PushClipRect(ImVec2(ax.x0, y0), ImVec2(ax.x1, y1), true);
         draw_lane(ldl, h, th, ax, y0 + 3, y1 - 3);
         ldl->PopClipRect();
+    }
+    for (std::size_t k = 0; k < resources.size(); ++k) {
+        float y0 = top.y + lane_height * static_cast<float>(lanes.size() + k);
+        float y1 = y0 + lane_height;
+        if (y1 < clip0.y || y0 > clip1.y) continue;
+        const inspector::resource_lane& r = resources[k];
+        if (k == 0) ldl->AddLine(ImVec2(origin.x, y0), ImVec2(ax.x1, y0), IM_COL32(90, 96, 110, 255));
+        ldl->AddRectFilled(ImVec2(origin.x, y0), ImVec2(ax.x1, y1), IM_COL32(240, 140, 48, 10));
+        std::string name = std::string(traces::to_string(r.kind)) + " " + std::to_string(r.id);
+        if (r.label != 0) name += " " + std::string(m.text(r.label));
+        float cy = (y0 + y1) * 0.5f;
+        ldl->PushClipRect(ImVec2(origin.x, y0), ImVec2(ax.x0 - 6, y1), true);
+        ldl->AddRectFilled(ImVec2(origin.x + 6, cy - 4), ImVec2(origin.x + 14, cy + 4), to_u32(color_wait_io));
+        ldl->AddText(ImVec2(origin.x + 20, cy - ImGui::GetTextLineHeight() * 0.5f), IM_COL32(200, 190, 170, 255), name.c_str());
+        ldl->PopClipRect();
+        ldl->PushClipRect(ImVec2(ax.x0, y0), ImVec2(ax.x1, y1), true);
+        draw_resource_lane(ldl, h, r, ax, y0 + 3, y1 - 3);
+        ldl->PopClipRect();
+    }
+
+    // Arrows between task lanes: spawn (parent -> child, gray) and wake-ups (waker -> woken, in the
+    // color of what it was woken from: join, channel, event, mutex...). Only when few steps are in
+    // view: at a wider zoom they would cover the lanes.
+    {
+        std::vector<int> row_of(h.tasks().size() + 1, -1);
+        for (std::size_t i = 0; i < lanes.size(); ++i) row_of[lanes[i].th->id] = static_cast<int>(i);
+        std::uint64_t s0 = h.step_at_time(static_cast<std::uint64_t>(std::max(0.0, ax.begin)));
+        std::uint64_t s1 = h.step_at_time(static_cast<std::uint64_t>(std::max(0.0, ax.ts(ax.x1)))) + 1;
+        const auto& events = m.trace().events;
+        if (h.step_count() > 0 && s1 - s0 <= max_arrow_steps) {
+            std::uint64_t e0 = h.step_event(std::min(s0, h.step_count() - 1));
+            std::uint64_t e1 = s1 < h.step_count() ? h.step_event(s1) : events.size();
+            ldl->PushClipRect(ImVec2(ax.x0, clip0.y), ImVec2(ax.x1, clip1.y), true);
+            for (std::uint64_t i = e0; i < e1; ++i) {
+                const traces::event e = events[i];
+                bool spawn = e.kind == traces::event_kind::task_spawn && e.a != 0;
+                bool wake = e.kind == traces::event_kind::task_ready && e.a != 0 &&
+                            static_cast<traces::wait_reason>(e.code) != traces::wait_reason::spawn && e.a != e.task;
+                if (!spawn && !wake) continue;
+                if (e.a >= row_of.size() || e.task >= row_of.size() || row_of[e.a] < 0 || row_of[e.task] < 0) continue;
+                float x = ax.x(static_cast<double>(e.ts_ns));
+                if (x < ax.x0 || x > ax.x1) continue;
+                float ya = top.y + lane_height * (static_cast<float>(row_of[e.a]) + 0.5f);
+                float yb = top.y + lane_height * static_cast<float>(row_of[e.task]) + (row_of[e.task] > row_of[e.a] ? 3.0f : lane_height - 3.0f);
+                rgb c = spawn ? color_text_dim : wait_color(static_cast<traces::wait_reason>(e.code));
+                lane_arrow(ldl, ImVec2(x, ya), ImVec2(x + 3, yb), to_u32(c));
+            }
+            ldl->PopClipRect();
+        }
     }
     ldl->AddLine(ImVec2(ax.x0 - 1, clip0.y), ImVec2(ax.x0 - 1, clip1.y), IM_COL32(80, 86, 98, 255));
 
@@ -400,14 +570,20 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     auto lane_at = [&](float y) -> const inspector::task_history* {
         if (y < top.y) return nullptr;
         auto idx = static_cast<std::size_t>((y - top.y) / lane_height);
-        return idx < lanes.size() ? lanes[idx] : nullptr;
+        return idx < lanes.size() ? lanes[idx].th : nullptr;
     };
     if (hovered && !ImGui::IsMouseDragging(ImGuiMouseButton_Left, 3.0f) && io.MousePos.x >= ax.x0) {
         if (const inspector::task_history* th = lane_at(io.MousePos.y))
             ImGui::SetTooltip("%s", describe_at(m, *th, ax.ts(io.MousePos.x)).c_str());
     }
     if (ImGui::IsItemDeactivated() && io.MouseDragMaxDistanceSqr[0] < 9.0f) {
-        if (const inspector::task_history* th = lane_at(io.MousePos.y)) {
+        const inspector::task_history* th = lane_at(io.MousePos.y);
+        auto row = th ? static_cast<std::size_t>((io.MousePos.y - top.y) / lane_height) : 0;
+        float toggle_x = origin.x + indent_px * static_cast<float>(th ? std::min(lanes[row].depth, 8) : 0);
+        if (th && lanes[row].has_children && io.MousePos.x >= toggle_x && io.MousePos.x < toggle_x + 13) {
+            // the group toggle: collapse or expand the tasks it spawned
+            if (!ui.panels.timeline_collapsed.erase(th->id)) ui.panels.timeline_collapsed.insert(th->id);
+        } else if (th) {
             ui.selected_task = ui.timeline_revealed = th->id; // clicked here: already in view
             if (io.MousePos.x >= ax.x0) m.seek_time(static_cast<std::uint64_t>(std::max(0.0, ax.ts(io.MousePos.x))));
         }
@@ -415,7 +591,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     // Bring the selected task's lane into view when it was selected elsewhere.
     if (ui.timeline_revealed != ui.selected_task) {
         for (std::size_t i = 0; i < lanes.size(); ++i) {
-            if (lanes[i]->id != ui.selected_task) continue;
+            if (lanes[i].th->id != ui.selected_task) continue;
             float y = lane_height * static_cast<float>(i);
             float view_h = ImGui::GetWindowHeight();
             if (y < ImGui::GetScrollY() || y + lane_height > ImGui::GetScrollY() + view_h)
