@@ -1,6 +1,7 @@
 #include <coroscope/run.hpp>
 #include <coroscope/agent.hpp>
 #include <coroscope/scheduler.hpp>
+#include <coroscope/self_check.hpp>
 #include <coroscope/traces/tee.hpp>
 #include <coroscope/traces/writer.hpp>
 
@@ -112,12 +113,24 @@ int run_main(task<T> main_task, std::string name) {
                 std::fprintf(stderr, "coroscope: serving the inspector on %s\n", live->bound_address().c_str());
             }
         }
+        // COROSCOPE_SELF_CHECK=FILE: the scheduler's own view before every step (self_check.hpp).
+        std::unique_ptr<self_check> check;
+        if (const char* path = std::getenv("COROSCOPE_SELF_CHECK"); path && *path && return_code_before_run == 0) {
+            check = std::make_unique<self_check>(sched, path, live.get());
+            if (!check->error().empty()) {
+                std::fprintf(stderr, "coroscope: COROSCOPE_SELF_CHECK: %s\n", check->error().c_str());
+                return_code_before_run = 2;
+            } else {
+                sched.attach_debugger(check.get());
+            }
+        }
         if (return_code_before_run == 0) {
             if (!sinks.empty()) sched.record_to(sinks, make_header());
             if (policy.random) sched.use_random_policy(policy.seed);
             if (live && env_flag("COROSCOPE_PAUSED")) sched.pause();
             auto handle = sched.spawn(std::move(main_task), std::move(name));
             sched.run();
+            if (check) check->finish();
             if (sched.stuck()) {
                 std::fprintf(stderr, "coroscope: stuck: %zu task(s) wait on something that can never happen:\n%s",
                              sched.live_tasks(), sched.describe_waiting().c_str());

@@ -128,6 +128,7 @@ public:
     std::uint32_t next_object_id() { return ++m_object_ids; }
 
 private:
+    friend struct introspection; // introspect.hpp: reads the task table and run queue, changes nothing
     struct sleeper {
         std::uint64_t due_ns;
         std::uint64_t sequence; // ties wake in the order they slept
