@@ -2,8 +2,8 @@
 
 namespace coroscope::traces::binary {
 
-stream_writer::stream_writer(bool zstd, int level) {
-    if (zstd) m_blocks = std::make_unique<block_compressor>(level);
+stream_writer::stream_writer(bool zstd) {
+    if (zstd) m_blocks = std::make_unique<block_compressor>();
 }
 
 void stream_writer::header(const traces::header& h, std::string& out) {

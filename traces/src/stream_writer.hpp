@@ -13,7 +13,7 @@ namespace coroscope::traces::binary {
 
 class stream_writer {
 public:
-    explicit stream_writer(bool zstd, int level = default_zstd_level);
+    explicit stream_writer(bool zstd);
 
     // The header; with zstd, feature_zstd_blocks is set in what is written, else cleared.
     void header(const traces::header& h, std::string& out);

@@ -13,9 +13,8 @@ struct block_compressor::context {
     ~context() { ZSTD_freeCCtx(cctx); }
 };
 
-block_compressor::block_compressor(int level) : m_context(std::make_unique<context>()) {
+block_compressor::block_compressor() : m_context(std::make_unique<context>()) {
     if (!m_context->cctx) std::abort(); // out of memory: nothing sensible to record into
-    ZSTD_CCtx_setParameter(m_context->cctx, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(m_context->cctx, ZSTD_c_contentSizeFlag, 1);
     // 4 bytes per block: a damaged block is refused instead of inflating to plausible wrong records.
     ZSTD_CCtx_setParameter(m_context->cctx, ZSTD_c_checksumFlag, 1);
@@ -24,6 +23,8 @@ block_compressor::block_compressor(int level) : m_context(std::make_unique<conte
 block_compressor::~block_compressor() = default;
 
 void block_compressor::append_block(std::string_view content, std::string& out) {
+    ZSTD_CCtx_setParameter(m_context->cctx, ZSTD_c_compressionLevel,
+                           content.size() <= zstd_small_block ? zstd_level_small : zstd_level_full);
     m_scratch.resize(ZSTD_compressBound(content.size()));
     std::size_t n = ZSTD_compress2(m_context->cctx, m_scratch.data(), m_scratch.size(), content.data(), content.size());
     if (ZSTD_isError(n)) std::abort(); // cannot happen with a ZSTD_compressBound buffer

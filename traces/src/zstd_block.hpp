@@ -11,12 +11,13 @@ namespace coroscope::traces::binary {
 // Compresses a block's content (ordinary records) into one framed block record.
 class block_compressor {
 public:
-    explicit block_compressor(int level);
+    block_compressor();
     ~block_compressor();
     block_compressor(const block_compressor&) = delete;
     block_compressor& operator=(const block_compressor&) = delete;
 
-    // Appends `lead, length, layout 0, content length, zstd frame` to out.
+    // Appends `lead, length, layout 0, content length, zstd frame` to out, compressed at
+    // zstd_level_small or zstd_level_full depending on the content's size.
     void append_block(std::string_view content, std::string& out);
 
 private:

@@ -37,7 +37,11 @@ inline constexpr std::uint32_t feature_zstd_blocks = 1u << 0; // header feature:
 inline constexpr std::uint64_t block_layout_records = 0;
 inline constexpr std::size_t max_block_bytes = std::size_t{1} << 20; // largest content of one block
 inline constexpr std::size_t block_target_bytes = std::size_t{256} << 10; // writers close a block at this content size
-inline constexpr int default_zstd_level = 19; // the ratio matters more than the speed: blocks are written once, read often
+// zstd levels: a small block (a short trace, a flush) at 19, where it costs milliseconds and the
+// ratio matters most; a full block at 6, because level 19 compresses at only ~1-3 MB/s.
+inline constexpr int zstd_level_small = 19;
+inline constexpr int zstd_level_full = 6;
+inline constexpr std::size_t zstd_small_block = std::size_t{64} << 10; // content up to this is "small"
 
 // Field mask bits of an event record, in the order the fields follow the lead.
 enum field_bit : std::uint32_t {
