@@ -2,7 +2,7 @@
 // as child processes, driven by inspector::live_client and by `coroscope-trace attach|control`.
 // Every wait has a timeout and every child is killed and reaped at the end, so a broken agent
 // fails these tests instead of hanging them.
-#include "support.hpp"
+#include "live_support.hpp"
 
 #include <coroscope/inspector/live_client.hpp>
 #include <coroscope/inspector/model.hpp>
@@ -13,191 +13,22 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <optional>
-#include <sstream>
-#include <thread>
 #include <vector>
-
-extern char** environ;
-
 
 using namespace coroscope;
 using namespace std::chrono_literals;
 using inspector::live_client;
 using nlohmann::json;
 namespace wire = traces::wire;
+using namespace live_support;
 
 namespace {
-
-const std::string bin = COROSCOPE_BIN_DIR;
-
-// A child process; killed and reaped by the destructor if the test did not reap it.
-class child {
-public:
-    child(const std::vector<std::string>& argv, const std::vector<std::string>& env_add, const std::string& output)
-        : m_output(output) {
-        std::vector<std::string> env;
-        for (char** e = environ; *e; ++e)
-            if (std::strncmp(*e, "COROSCOPE_", 10) != 0) env.emplace_back(*e);
-        env.insert(env.end(), env_add.begin(), env_add.end());
-        std::vector<char*> argv_c, env_c;
-        for (const auto& a : argv) argv_c.push_back(const_cast<char*>(a.c_str()));
-        argv_c.push_back(nullptr);
-        for (const auto& e : env) env_c.push_back(const_cast<char*>(e.c_str()));
-        env_c.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, m_output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        int rc = posix_spawn(&m_pid, argv_c[0], &actions, nullptr, argv_c.data(), env_c.data());
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) m_pid = -1;
-    }
-    ~child() {
-        if (m_pid > 0 && !m_reaped) {
-            ::kill(m_pid, SIGKILL);
-            int status;
-            ::waitpid(m_pid, &status, 0);
-        }
-        std::remove(m_output.c_str());
-    }
-    child(const child&) = delete;
-    child& operator=(const child&) = delete;
-
-    bool started() const { return m_pid > 0; }
-    // The exit code once the child exits; -1 if a signal ended it; nullopt on timeout.
-    std::optional<int> wait(std::chrono::milliseconds timeout = 10s) {
-        if (m_reaped) return m_code;
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            int status = 0;
-            pid_t r = ::waitpid(m_pid, &status, WNOHANG);
-            if (r == m_pid) {
-                m_reaped = true;
-                m_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-                return m_code;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-            std::this_thread::sleep_for(5ms);
-        }
-    }
-    // The exit code for checks: -1 = killed by a signal, -2 = still running after the timeout.
-    int exit_code(std::chrono::milliseconds timeout = 10s) { return wait(timeout).value_or(-2); }
-    // What it printed (stdout and stderr).
-    std::string output() const {
-        std::ifstream in(m_output);
-        std::stringstream s;
-        s << in.rdbuf();
-        return s.str();
-    }
-
-private:
-    pid_t m_pid = -1;
-    bool m_reaped = false;
-    int m_code = -1;
-    std::string m_output;
-};
-
-// Waits for a file to appear; gives up early if `owner` exits first.
-bool wait_for_path(const std::string& path, child* owner = nullptr, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!std::filesystem::exists(path)) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        if (owner && owner->wait(0ms)) return false;
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
-}
-
-int unique = 0;
-
-// A sample started paused, serving on a fresh Unix socket.
-struct live_program {
-    std::string socket;
-    std::string address;
-    std::unique_ptr<child> process;
-
-    explicit live_program(const std::string& sample, std::vector<std::string> env = {}) {
-        socket = test_support::temp_path("agent-" + std::to_string(unique++) + ".sock");
-        std::remove(socket.c_str());
-        address = "unix:" + socket;
-        env.push_back("COROSCOPE_LISTEN=" + address);
-        env.push_back("COROSCOPE_PAUSED=1");
-        process = std::make_unique<child>(std::vector<std::string>{bin + "/" + sample}, env,
-                                          test_support::temp_path("agent-" + std::to_string(unique++) + ".out"));
-        REQUIRE(process->started());
-        bool listening = wait_for_path(socket, process.get());
-        INFO(sample << " did not create " << socket << "; it printed: " << process->output());
-        REQUIRE(listening);
-    }
-    ~live_program() {
-        process.reset();
-        std::remove(socket.c_str());
-    }
-};
-
-// Runs coroscope-trace with arguments; returns exit code (nullopt on timeout) and output.
-struct cli_result {
-    std::optional<int> status;
-    std::string out;
-};
-cli_result run_cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 15s) {
-    std::vector<std::string> argv{bin + "/coroscope-trace"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    child c(argv, {}, test_support::temp_path("cli-" + std::to_string(unique++) + ".out"));
-    cli_result r;
-    r.status = c.wait(timeout);
-    r.out = c.output();
-    return r;
-}
-
-std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-    return s;
-}
-
-std::size_t count_kind(const std::vector<traces::event>& events, traces::event_kind kind, std::size_t from = 0) {
-    std::size_t n = 0;
-    for (std::size_t i = from; i < events.size(); ++i) n += events[i].kind == kind;
-    return n;
-}
-
-// Drains until `pred` holds for what has arrived (or the timeout passes).
-template <typename Pred>
-bool drain_until(live_client& client, traces::collector& sink, Pred pred, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        client.drain(sink);
-        if (pred(sink.trace())) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        client.wait_activity(20ms);
-    }
-}
-
-// Drains for `quiet` after the last event (the stream settles while the program is paused).
-void drain_settled(live_client& client, traces::collector& sink, std::chrono::milliseconds quiet = 150ms) {
-    auto last_count = sink.trace().events.size();
-    auto last_change = std::chrono::steady_clock::now();
-    auto deadline = last_change + 5s;
-    while (std::chrono::steady_clock::now() - last_change < quiet && std::chrono::steady_clock::now() < deadline) {
-        client.wait_activity(20ms);
-        client.drain(sink);
-        if (sink.trace().events.size() != last_count) {
-            last_count = sink.trace().events.size();
-            last_change = std::chrono::steady_clock::now();
-        }
-    }
-}
 
 // A raw connection for misbehaving on purpose.
 struct raw_connection {
@@ -357,7 +188,7 @@ TEST_CASE("live: attach -o records the whole run, the same as COROSCOPE_TRACE") 
         child attach(argv, {}, test_support::temp_path("attach.out"));
         // attach opens its output once connected; then resume the program from another client.
         REQUIRE(wait_for_path(attached, &attach));
-        auto resumed = run_cli({"control", program.address, "continue"});
+        auto resumed = run_cli({"control", program.address, "resume"});
         CHECK(resumed.status == 0);
         CHECK(trim(resumed.out) == "running");
         auto code = attach.exit_code(15s);
@@ -429,6 +260,42 @@ TEST_CASE("live: coroscope-trace control drives a paused program, which stays as
     CHECK(refused.status != 0);
     CHECK(std::count(refused.out.begin(), refused.out.end(), '\n') == 1);
     CHECK_THAT(refused.out, Catch::StartsWith("coroscope-trace: " + program.address + ": "));
+}
+
+TEST_CASE("live: coroscope-trace control sets a lint breakpoint and continue stops at it") {
+    live_program program("sample-bugs");
+    // 45 ms: sample-bugs' blocking step is ~50 ms; a loaded machine stretches other steps too,
+    // but rarely that far.
+    auto set = run_cli({"control", program.address, "break", "lint:45"});
+    CHECK(set.status == 0);
+    CHECK(trim(set.out) == "breakpoint 1: lint:45");
+    auto bad = run_cli({"control", program.address, "break", "lint:soon"});
+    CHECK(bad.status != 0);
+    CHECK(std::count(bad.out.begin(), bad.out.end(), '\n') == 1);
+    CHECK_THAT(bad.out, Catch::StartsWith("coroscope-trace: " + program.address + ": break: unknown breakpoint 'lint:soon'"));
+    // sample-bugs has a ~50 ms step and a detached task that fails: continue stops at each lint,
+    // naming it, until the program exits.
+    std::vector<std::string> stops;
+    for (int i = 0; i < 100; ++i) {
+        auto r = run_cli({"control", program.address, "continue"});
+        INFO(r.out);
+        REQUIRE(r.status == 0);
+        stops.push_back(trim(r.out));
+        if (r.out.rfind("exited", 0) == 0) break;
+    }
+    REQUIRE(!stops.empty());
+    CHECK(stops.back() == "exited with code 0");
+    bool long_step = false, swallowed = false;
+    for (const auto& s : stops) {
+        if (s == stops.back()) continue;
+        CHECK_THAT(s, Catch::StartsWith("paused at step ") && Catch::Contains(": breakpoint 1 (lint "));
+        long_step = long_step || s.find("(lint long-step, task ") != std::string::npos;
+        swallowed = swallowed || s.find("(lint swallowed-exception, task ") != std::string::npos;
+    }
+    CHECK(long_step);
+    CHECK(swallowed);
+    INFO(program.process->output());
+    CHECK(program.process->exit_code() == 0);
 }
 
 TEST_CASE("live: refusals and bad input get the documented answers, the program still completes") {

@@ -29,5 +29,9 @@ command add_export(CLI::App& app);
 command add_lint(CLI::App& app);
 // stats FILE [--json]: per-task and total time, latencies, IO lanes, failures.
 command add_stats(CLI::App& app);
+// attach ADDR -o FILE: records a live program until it exits (exit 0 when it exited 0).
+command add_attach(CLI::App& app);
+// control ADDR COMMAND [ARG]: one command to a live program; prints where it stopped.
+command add_control(CLI::App& app);
 
 } // namespace coroscope::cli

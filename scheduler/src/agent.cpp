@@ -24,14 +24,19 @@ constexpr std::size_t keep_history_bytes = std::size_t{64} << 20; // late client
 constexpr std::size_t client_queue_limit = std::size_t{8} << 20;  // a client further behind is disconnected
 constexpr std::uint64_t handshake_ms = 2000;
 
-enum class breakpoint_kind { spawn, resume, ready, exception, long_step };
+// Below this many bytes not yet sent, the agent sends at the end of a tick (after its poll) or
+// when the program pauses, not after every step: one write per tick instead of one per step.
+constexpr std::size_t pump_batch_bytes = std::size_t{64} << 10;
+constexpr std::uint64_t lint_long_step_default_ms = 10; // the same default as `coroscope-trace lint`
+
+enum class breakpoint_kind { spawn, resume, ready, exception, long_step, lint };
 
 struct breakpoint {
     std::uint32_t id;
     breakpoint_kind kind;
     std::uint32_t task = 0;     // resume
     std::uint32_t resource = 0; // ready (0 = any)
-    std::uint64_t ns = 0;       // long_step threshold
+    std::uint64_t ns = 0;       // long_step threshold; lint: its long-step threshold
 };
 
 bool is_loopback(const sockaddr_storage& addr) {
@@ -81,6 +86,7 @@ struct agent::impl {
         uv_write_t req;
         std::string bytes;
         client* owner;
+        std::uint64_t events = 0; // events carried (for counting what a dropped client missed)
     };
 
     struct client {
@@ -96,6 +102,8 @@ struct agent::impl {
         std::unique_ptr<traces::binary::encoder> own; // late joiner after history was dropped
         std::string own_pending;
         std::size_t queued = 0;                    // bytes handed to libuv, not yet written
+        std::uint64_t events_sent = 0;             // events of the stream handed to libuv so far
+        std::uint64_t events_in_flight = 0;        // of those, in writes not yet completed
     };
 
     struct pending_reply {
@@ -118,6 +126,7 @@ struct agent::impl {
     std::string stream;
     std::uint64_t stream_base = 0; // absolute offset of stream[0]
     bool keeping_all = true;
+    std::uint64_t pumped_to = 0;   // absolute stream offset at the last pump
 
     std::vector<std::unique_ptr<client>> clients;
     std::uint32_t next_client = 1;
@@ -127,7 +136,16 @@ struct agent::impl {
     std::vector<breakpoint> breakpoints;
     std::uint32_t next_breakpoint = 1;
     std::uint32_t hit = 0; // a breakpoint matched by an event; pause before the next step
+    std::uint32_t hit_task = 0;      // the task of the event that matched
+    const char* hit_lint = nullptr;  // the lint that matched (lint breakpoints)
     std::uint32_t last_hit = 0;
+    std::uint32_t last_hit_task = 0;
+    const char* last_hit_lint = nullptr;
+    std::string last_hit_detail;     // stuck: who waits on what
+    std::uint64_t stuck_reported_at = ~std::uint64_t{0}; // the step count when "stuck" last stopped
+    std::uint64_t events_encoded = 0; // events put in the shared stream
+    std::uint64_t dropped_clients = 0;   // clients disconnected because they stopped reading
+    std::uint64_t undelivered_events = 0; // events those clients never received
     std::uint64_t resume_ts = 0;
     bool paused = false;
     bool finished = false;
@@ -356,6 +374,7 @@ struct agent::impl {
         } else {
             // The history was too long to keep: this client's stream starts now.
             c.own = std::make_unique<traces::binary::encoder>();
+            c.events_sent = events_encoded;
             c.own_pending = c.own->encode_header(header);
             for (std::size_t id = 1; id < strings.size(); ++id)
                 c.own->encode_string(static_cast<std::uint32_t>(id), strings[id], c.own_pending);
@@ -366,6 +385,10 @@ struct agent::impl {
     json position(bool include_paused = true) const {
         json j = {{"step", sched.steps()}, {"tick", sched.ticks()}};
         if (include_paused) j["paused"] = paused;
+        if (dropped_clients > 0) {
+            j["dropped_clients"] = dropped_clients;
+            j["undelivered_events"] = undelivered_events;
+        }
         return j;
     }
 
@@ -483,6 +506,9 @@ struct agent::impl {
         else if (kind == "long_step") {
             bp.kind = breakpoint_kind::long_step;
             bp.ns = number("ms", true) * 1'000'000;
+        } else if (kind == "lint") {
+            bp.kind = breakpoint_kind::lint;
+            bp.ns = (b.contains("ms") ? number("ms", false) : lint_long_step_default_ms) * 1'000'000;
         } else problem = "unknown breakpoint kind '" + kind + "'";
         if (problem.empty()) ++next_breakpoint;
         return bp;
@@ -496,32 +522,55 @@ struct agent::impl {
         write(c, std::move(frame));
     }
 
-    void write(client& c, std::string bytes) {
+    // `events`: how many events of the stream `bytes` carries (0 for messages).
+    void write(client& c, std::string bytes, std::uint64_t events = 0) {
         if (c.closing || bytes.empty()) return;
         if (c.queued + bytes.size() > client_queue_limit) {
-            // It stopped reading: disconnect it alone; it can reconnect and get the stream again.
-            std::fprintf(stderr, "coroscope: inspector client %u fell %zu bytes behind; disconnected\n", c.id, c.queued);
-            close_client(c);
+            drop_slow_client(c);
             return;
         }
         auto* req = new write_request;
         req->bytes = std::move(bytes);
         req->owner = &c;
+        req->events = std::exchange(events, 0);
+        c.events_in_flight += req->events;
         req->req.data = req;
         uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
         c.queued += req->bytes.size();
         int rc = uv_write(&req->req, c.stream, &buf, 1, &impl::on_written);
         if (rc != 0) {
             c.queued -= req->bytes.size();
+            c.events_in_flight -= req->events;
             delete req;
             close_client(c);
         }
+    }
+
+    // It stopped reading: disconnect it alone (it can reconnect and get the stream again). What it
+    // missed is counted, printed and announced to the other clients.
+    void drop_slow_client(client& c) {
+        std::uint64_t missed = c.events_in_flight + (events_encoded - c.events_sent);
+        ++dropped_clients;
+        undelivered_events += missed;
+        std::fprintf(stderr,
+                     "coroscope: inspector client %u stopped reading (%zu bytes queued); disconnected, %llu events "
+                     "undelivered\n",
+                     c.id, c.queued, static_cast<unsigned long long>(missed));
+        close_client(c);
+        for (auto& other : clients)
+            if (other.get() != &c && other->ready && !other->closing)
+                send_json(*other, wire::frame_type::notice,
+                          {{"disconnected", c.id},
+                           {"why", "stopped reading: more than " + std::to_string(client_queue_limit) + " bytes queued"},
+                           {"undelivered_events", missed},
+                           {"dropped_clients", dropped_clients}});
     }
 
     static void on_written(uv_write_t* req, int status) {
         auto* w = static_cast<write_request*>(req->data);
         client* c = w->owner;
         c->queued -= w->bytes.size();
+        c->events_in_flight -= w->events;
         delete w;
         if (status < 0 && !c->closing) c->owner->close_client(*c);
     }
@@ -537,8 +586,11 @@ struct agent::impl {
     // Sends every client the stream bytes it has not had yet, then forgets what all have.
     void pump() {
         news = false;
+        pumped_to = stream_base + stream.size();
         for (auto& c : clients) {
             if (!c->ready || c->closing) continue;
+            std::uint64_t events = events_encoded - c->events_sent;
+            c->events_sent = events_encoded;
             std::string frames;
             if (c->own) {
                 append_events(frames, c->own_pending);
@@ -550,7 +602,7 @@ struct agent::impl {
                     c->offset = end;
                 }
             }
-            write(*c, std::move(frames));
+            write(*c, std::move(frames), events);
         }
         if (keeping_all && stream.size() > keep_history_bytes) keeping_all = false;
         if (!keeping_all) {
@@ -678,25 +730,34 @@ void agent::on_string(std::uint32_t id, std::string_view text) {
 void agent::on_event(const traces::event& e) {
     impl& s = *m_impl;
     s.encoder.encode_event(e, s.stream);
+    ++s.events_encoded;
     for (auto& c : s.clients)
         if (c->own) c->own->encode_event(e, c->own_pending);
     if (e.kind != event_kind::tick_begin && e.kind != event_kind::poll_begin && e.kind != event_kind::poll_end)
         s.news = true;
     if (e.kind == event_kind::task_resume) s.resume_ts = e.ts_ns;
     if (s.breakpoints.empty() || s.hit != 0) return;
+    const bool step_end = e.kind == event_kind::task_suspend || e.kind == event_kind::task_exit;
     for (const breakpoint& bp : s.breakpoints) {
         bool match = false;
+        const char* lint = nullptr;
         switch (bp.kind) {
         case breakpoint_kind::spawn: match = e.kind == event_kind::task_spawn; break;
         case breakpoint_kind::ready: match = e.kind == event_kind::io_ready && (bp.resource == 0 || bp.resource == e.a); break;
         case breakpoint_kind::exception: match = e.kind == event_kind::frame_exit && e.code != 0; break;
-        case breakpoint_kind::long_step:
-            match = (e.kind == event_kind::task_suspend || e.kind == event_kind::task_exit) && e.ts_ns - s.resume_ts >= bp.ns;
+        case breakpoint_kind::long_step: match = step_end && e.ts_ns - s.resume_ts >= bp.ns; break;
+        case breakpoint_kind::lint:
+            // The lints the scheduler can see as they happen (stuck is checked in break_stuck).
+            if (step_end && e.ts_ns - s.resume_ts >= bp.ns) lint = "long-step";
+            else if (e.kind == event_kind::unobserved_failure) lint = "swallowed-exception";
+            match = lint != nullptr;
             break;
         case breakpoint_kind::resume: break; // checked before the step, in break_before
         }
         if (match) {
             s.hit = bp.id;
+            s.hit_task = e.task;
+            s.hit_lint = lint;
             break;
         }
     }
@@ -706,8 +767,25 @@ bool agent::break_before(std::uint32_t task) {
     for (const breakpoint& bp : m_impl->breakpoints) {
         if (bp.kind == breakpoint_kind::resume && bp.task == task) {
             m_impl->last_hit = bp.id;
+            m_impl->last_hit_task = task;
+            m_impl->last_hit_lint = nullptr;
             return true;
         }
+    }
+    return false;
+}
+
+bool agent::break_stuck() {
+    impl& s = *m_impl;
+    if (s.stuck_reported_at == s.sched.steps()) return false; // stopped here once; now let it end
+    for (const breakpoint& bp : s.breakpoints) {
+        if (bp.kind != breakpoint_kind::lint) continue;
+        s.stuck_reported_at = s.sched.steps();
+        s.last_hit = bp.id;
+        s.last_hit_task = 0;
+        s.last_hit_lint = "stuck";
+        s.last_hit_detail = s.sched.describe_waiting();
+        return true;
     }
     return false;
 }
@@ -716,13 +794,19 @@ void agent::after_step() {
     impl& s = *m_impl;
     if (s.hit != 0) {
         s.last_hit = std::exchange(s.hit, 0);
+        s.last_hit_task = s.hit_task;
+        s.last_hit_lint = s.hit_lint;
+        s.last_hit_detail.clear();
         s.sched.pause(scheduler::pause_reason::breakpoint);
     }
-    s.pump();
+    // The rest goes out after the tick's poll, or when the loop pauses (pause_changed pumps).
+    if (s.stream_base + s.stream.size() - s.pumped_to >= pump_batch_bytes) s.pump();
 }
 
 void agent::after_poll() {
-    if (m_impl->news || m_impl->hit != 0) after_step();
+    impl& s = *m_impl;
+    if (s.hit != 0) after_step();
+    if (s.news) s.pump();
 }
 
 void agent::pause_changed(bool paused, scheduler::pause_reason why) {
@@ -734,7 +818,12 @@ void agent::pause_changed(bool paused, scheduler::pause_reason why) {
     static const char* names[] = {"pause", "step", "tick", "breakpoint"};
     json notice = s.position();
     notice["why"] = names[static_cast<int>(why)];
-    if (why == scheduler::pause_reason::breakpoint) notice["breakpoint"] = s.last_hit;
+    if (why == scheduler::pause_reason::breakpoint) {
+        notice["breakpoint"] = s.last_hit;
+        if (s.last_hit_task != 0) notice["task"] = s.last_hit_task;
+        if (s.last_hit_lint) notice["lint"] = s.last_hit_lint;
+        if (!s.last_hit_detail.empty()) notice["waiting"] = s.last_hit_detail;
+    }
     s.notify_all(notice);
     json answer = s.position();
     answer["ok"] = true;

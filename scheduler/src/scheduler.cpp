@@ -186,6 +186,10 @@ void scheduler::run() {
         m_tick_open = false;
         if (m_tasks.empty()) break;
         if (m_ready.empty() && !uv_loop_alive(m_loop)) {
+            if (m_debugger && m_debugger->break_stuck()) {
+                enter_pause(pause_reason::breakpoint);
+                continue;
+            }
             m_stuck = true; // nothing ready and nothing the loop could deliver
             break;
         }

@@ -1,7 +1,9 @@
 #pragma once
 // The live agent: serves inspectors on the program's own libuv loop (protocol: traces/README.md,
-// "Live link"). It streams every event, applies control commands to the scheduler (pause, resume,
-// step, tick, breakpoints) and never makes the program wait for a slow client.
+// "Live link"). It streams every event (batched: once per tick, at pauses, or every 64 KiB),
+// applies control commands to the scheduler (pause, resume, step, tick, breakpoints, including
+// "lint": long step, swallowed exception, stuck) and never makes the program wait for a slow
+// client: one that falls 8 MiB behind is disconnected alone, and what it missed is counted.
 #include <coroscope/scheduler.hpp>
 #include <coroscope/traces/sink.hpp>
 
@@ -41,6 +43,7 @@ public:
     void after_step() override;
     void after_poll() override;
     void pause_changed(bool paused, scheduler::pause_reason why) override;
+    bool break_stuck() override; // stops there when a lint breakpoint is set (once per stuck point)
 
     struct impl;
 

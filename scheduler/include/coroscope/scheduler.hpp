@@ -66,6 +66,9 @@ public:
         virtual void after_poll() = 0;
         // The scheduler stopped running steps (paused before the next one), or runs again.
         virtual void pause_changed(bool paused, pause_reason why) = 0;
+        // Nothing is ready and libuv has nothing left that could wake a task: true pauses there
+        // (a breakpoint) instead of ending run() stuck; asked again when it goes on.
+        virtual bool break_stuck() { return false; }
     };
     // Attaches a debugger: events are handed to the sink after every step rather than every poll.
     void attach_debugger(debugger* d) { m_debugger = d; }

@@ -1,0 +1,254 @@
+// bench-live: what serving a live inspector costs, and how fast the live link carries events.
+//
+//   never-reading client   the same workload (T tasks yielding Y times each, every tick T steps)
+//                          with the agent listening and no client, then with one client that did
+//                          the handshake, said "continue" and never reads: the agent must drop it
+//                          alone and the program must not wait. Target: <= 1.05x no client.
+//   streaming              the same workload streamed over a Unix socket to an inspector
+//                          (inspector::live_client on its own thread, drained into an
+//                          inspector::model), timed from "continue" to the last event folded into
+//                          the model, with zero drops (no `dropped` event, no disconnection, every
+//                          event arrived). Target: >= 10 M events/s.
+//
+// Both run in this process: the program on the main thread, clients on their own threads.
+#include "bench_common.hpp"
+
+#include <coroscope/agent.hpp>
+#include <coroscope/coroscope.hpp>
+#include <coroscope/inspector/live_client.hpp>
+#include <coroscope/inspector/model.hpp>
+#include <coroscope/traces/wire.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+namespace {
+
+using namespace coroscope;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr int tasks = 64;
+constexpr int yields = 15'000; // per task: ~1M steps, ~3M events per run
+constexpr int runs = 5;
+
+// Forwards to the agent and notes when the first step began and when the trace ended, so the
+// time measured is the program's run from its first step, whatever came before (handshakes).
+struct timing_sink final : traces::event_sink {
+    traces::event_sink* next = nullptr;
+    std::uint64_t first_resume_ns = 0, end_ns = 0, events = 0, dropped = 0;
+    void on_header(const traces::header& h) override { next->on_header(h); }
+    void on_string(std::uint32_t id, std::string_view text) override { next->on_string(id, text); }
+    void on_event(const traces::event& e) override {
+        ++events;
+        if (e.kind == traces::event_kind::task_resume && first_resume_ns == 0) [[unlikely]]
+            first_resume_ns = uv_hrtime();
+        if (e.kind == traces::event_kind::trace_end) [[unlikely]]
+            end_ns = uv_hrtime();
+        if (e.kind == traces::event_kind::dropped) [[unlikely]]
+            dropped += e.b;
+        next->on_event(e);
+    }
+};
+
+task<void> spinner(int n) {
+    for (int i = 0; i < n; ++i) co_await yield();
+}
+
+task<void> workload() {
+    std::vector<join_handle<void>> hs;
+    for (int i = 0; i < tasks; ++i) hs.push_back(spawn(spinner(yields), "spinner"));
+    for (auto& h : hs) co_await h;
+}
+
+std::string socket_path() {
+    static int n = 0;
+    return "/tmp/coroscope-bench-live-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".sock";
+}
+
+struct program_run {
+    double seconds = 0; // first step to trace end
+    std::uint64_t events = 0, dropped = 0;
+    std::uint64_t received = 0; // by the client (streaming)
+    std::uint64_t client_done_ns = 0; // when the client folded the last event (streaming)
+    double stream_seconds = 0;  // first step to the client's last event folded
+    bool client_ok = true;
+    std::string client_note;
+};
+
+// Runs the workload with the agent on a fresh socket. `client(address)` runs on its own thread,
+// started once the agent listens; when `paused`, the program waits for a client to continue.
+template <typename Client>
+program_run run_program(bool paused, Client&& client) {
+    program_run out;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    std::string path = socket_path();
+    {
+        scheduler sched(&loop);
+        agent live(sched, agent_options{"unix:" + path, "", false});
+        if (!live.error().empty()) {
+            std::fprintf(stderr, "bench-live: %s\n", live.error().c_str());
+            std::exit(1);
+        }
+        timing_sink timing;
+        timing.next = &live;
+        sched.attach_debugger(&live);
+        sched.record_to(timing, traces::header{});
+        if (paused) sched.pause();
+        auto h = sched.spawn(workload(), "main");
+        g_program_ended = false;
+        std::thread t([&] { client("unix:" + path, out); });
+        sched.run();
+        g_program_ended = true;
+        sched.end_recording();
+        live.finish(0);
+        t.join();
+        if (sched.stuck() || !h.done()) {
+            std::fprintf(stderr, "bench-live: the workload did not complete\n");
+            std::exit(1);
+        }
+        out.seconds = static_cast<double>(timing.end_ns - timing.first_resume_ns) / 1e9;
+        out.events = timing.events;
+        out.dropped = timing.dropped;
+        if (out.client_done_ns > 0) out.stream_seconds = static_cast<double>(out.client_done_ns - timing.first_resume_ns) / 1e9;
+    }
+    if (uv_loop_close(&loop) != 0) {
+        std::fprintf(stderr, "bench-live: libuv handles left open\n");
+        std::exit(1);
+    }
+    return out;
+}
+
+std::atomic<bool> g_program_ended{false}; // set once run() returned
+
+// Connects, says hello and "continue", and never reads; closes when the program has ended.
+void never_reading(const std::string& address, program_run& out) {
+    std::string path = address.substr(5);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        std::fprintf(stderr, "bench-live: cannot connect to %s\n", path.c_str());
+        std::exit(1);
+    }
+    std::string bytes;
+    namespace wire = traces::wire;
+    wire::append_frame(bytes, wire::frame_type::hello,
+                       json{{"magic", wire::hello_magic}, {"version", "1.0"}, {"token", ""}}.dump());
+    wire::append_frame(bytes, wire::frame_type::command, json{{"cmd", "continue"}, {"id", 1}}.dump());
+    if (::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size())) std::exit(1);
+    // Never read; hold the connection until the program has ended.
+    while (!g_program_ended) std::this_thread::sleep_for(1ms);
+    ::close(fd);
+    (void)out;
+}
+
+// Says "continue" on a normal client so the paused program starts; then leaves.
+void continue_only(const std::string& address, program_run& out) {
+    inspector::live_client::options opts;
+    opts.collect_events = false;
+    inspector::live_client client(address, opts);
+    if (!client.wait_connected(10s) || client.command_and_wait({{"cmd", "continue"}}, 10s)["ok"] != true) {
+        out.client_ok = false;
+        out.client_note = "could not continue the program";
+    }
+}
+
+// Streams everything into an inspector model and checks nothing was lost.
+void streaming(const std::string& address, program_run& out) {
+    inspector::live_client client(address);
+    inspector::model model;
+    if (!client.wait_connected(10s) || client.command_and_wait({{"cmd", "continue"}}, 10s)["ok"] != true) {
+        out.client_ok = false;
+        out.client_note = "could not connect";
+        return;
+    }
+    while (!client.wait_finished(1ms)) out.received += client.drain(model);
+    out.received += client.drain(model);
+    out.client_done_ns = uv_hrtime();
+    for (auto& m : client.poll_messages())
+        if (!m.is_reply && m.body.contains("disconnected")) out.client_note = "a client was disconnected";
+    if (!client.exit_code()) {
+        out.client_ok = false;
+        out.client_note = "no exit notice: " + client.failure();
+    }
+}
+
+} // namespace
+
+int main() {
+    std::printf("bench-live: %d tasks x %d yields per run, median of %d interleaved runs after 1 warmup\n", tasks,
+                yields, runs);
+
+    // --- never-reading client ---------------------------------------------------------------------
+    program_run last_none, last_silent;
+    std::vector<double> none_s, silent_s;
+    for (int r = 0; r <= runs; ++r) {
+        // "no client" also starts paused and is continued by a client that leaves at once, so both
+        // variants time the same thing: the run from its first step.
+        last_none = run_program(true, continue_only);
+        last_silent = run_program(true, never_reading);
+        if (!last_none.client_ok) {
+            std::fprintf(stderr, "bench-live: %s\n", last_none.client_note.c_str());
+            return 1;
+        }
+        if (r == 0) continue; // warmup
+        none_s.push_back(last_none.seconds);
+        silent_s.push_back(last_silent.seconds);
+    }
+    double none = bench::median(none_s), silent = bench::median(silent_s);
+
+    // --- streaming --------------------------------------------------------------------------------
+    std::vector<double> stream_s, produce_s;
+    program_run last_stream;
+    bool zero_drops = true;
+    for (int r = 0; r <= runs; ++r) {
+        last_stream = run_program(true, streaming);
+        if (!last_stream.client_ok) {
+            std::fprintf(stderr, "bench-live: streaming: %s\n", last_stream.client_note.c_str());
+            return 1;
+        }
+        zero_drops = zero_drops && last_stream.received == last_stream.events && last_stream.dropped == 0 &&
+                     last_stream.client_note.empty();
+        if (r == 0) continue;
+        stream_s.push_back(last_stream.stream_seconds);
+        produce_s.push_back(last_stream.seconds);
+    }
+    double stream_rate = static_cast<double>(last_stream.events) / bench::median(stream_s) / 1e6;
+    double produce_rate = static_cast<double>(last_stream.events) / bench::median(produce_s) / 1e6;
+    double none_rate = static_cast<double>(last_none.events) / none / 1e6;
+
+    using bench::fmt;
+    bench::print_table("Live agent: a client that never reads (same workload, same run)",
+                       {
+                           {"agent listening, no client", none * 1e3, "ms", "", "", bench::verdict::none},
+                           {"agent, one never-reading client", silent * 1e3, "ms", fmt("%.3fx no client", silent / none),
+                            "<= 1.05x no client", bench::check(silent <= 1.05 * none)},
+                       });
+    bench::print_table("Live link: events streamed over a Unix socket into an inspector model",
+                       {
+                           {"agent, no client (events emitted)", none_rate, "M events/s", "", "", bench::verdict::none},
+                           {"agent, streaming client (events emitted)", produce_rate, "M events/s",
+                            fmt("%.2fx no client", produce_rate / none_rate), "(info)", bench::verdict::none},
+                           {"streamed to live_client -> model", stream_rate, "M events/s",
+                            fmt("%.2fx no client", stream_rate / none_rate), ">= 10 M events/s, 0 drops",
+                            bench::check(stream_rate >= 10 && zero_drops)},
+                       });
+    std::printf("(%llu events per run; streaming: %llu received, %llu dropped, %s)\n",
+                static_cast<unsigned long long>(last_stream.events),
+                static_cast<unsigned long long>(last_stream.received),
+                static_cast<unsigned long long>(last_stream.dropped),
+                zero_drops ? "every run complete" : "a run lost events or a client");
+    return 0;
+}

@@ -1,0 +1,514 @@
+// The live agent's breakpoints, determinism and slow clients. Real samples run as child processes
+// (live_support.hpp); what no sample does (getting stuck, a timer-free program stepped against
+// itself, a client that never reads) runs in-process: the scheduler and agent on this thread, the
+// client on its own thread, every wait bounded so a broken agent fails instead of hanging.
+#include "live_support.hpp"
+
+#include <coroscope/agent.hpp>
+#include <coroscope/traces/tee.hpp>
+#include <coroscope/traces/wire.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <atomic>
+#include <map>
+#include <tuple>
+
+using namespace coroscope;
+using namespace std::chrono_literals;
+using namespace live_support;
+using inspector::live_client;
+using nlohmann::json;
+using traces::event_kind;
+namespace wire = traces::wire;
+
+namespace {
+
+// Task id -> name, from the task_spawn events of a stream.
+std::map<std::uint32_t, std::string> task_names(const traces::trace& t) {
+    std::map<std::uint32_t, std::string> names;
+    for (const auto& e : t.events)
+        if (e.kind == event_kind::task_spawn) names[e.task] = std::string(t.text(e.b));
+    return names;
+}
+
+// Waits for the next notice that the program paused or exited (replies are kept aside).
+std::optional<json> next_stop(live_client& client, std::chrono::milliseconds timeout = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        for (auto& m : client.poll_messages())
+            if (!m.is_reply && (m.body.contains("exited") || m.body.value("paused", false))) return m.body;
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        client.wait_activity(20ms);
+    }
+}
+
+// The (step, tick, task) of every task_resume: what the scheduler chose to run, and when.
+using step_key = std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>;
+std::vector<step_key> step_sequence(const traces::trace& t) {
+    std::vector<step_key> out;
+    for (const auto& e : t.events)
+        if (e.kind == event_kind::task_resume) out.emplace_back(e.step, e.tick, e.task);
+    return out;
+}
+
+// An in-process program: loop, scheduler, agent on a fresh Unix socket and a collector of what
+// the scheduler emitted. The loop must close with no handle left once everything is destroyed.
+struct in_process {
+    uv_loop_t loop{};
+    std::string socket = test_support::temp_path("inproc-" + std::to_string(unique++) + ".sock");
+    traces::collector recorded;
+    traces::tee sinks;
+    std::unique_ptr<scheduler> sched;
+    std::unique_ptr<agent> live;
+    // A deadline on the loop: resumes a paused program whose client never came, so a broken test
+    // ends instead of waiting forever.
+    uv_timer_t watchdog{};
+    bool watchdog_fired = false;
+
+    in_process(bool paused, std::optional<std::uint64_t> seed = std::nullopt) {
+        uv_loop_init(&loop);
+        std::remove(socket.c_str());
+        sched = std::make_unique<scheduler>(&loop);
+        live = std::make_unique<agent>(*sched, agent_options{"unix:" + socket, "", false});
+        REQUIRE(live->error().empty());
+        sinks.add(recorded);
+        sinks.add(*live);
+        sched->attach_debugger(live.get());
+        sched->record_to(sinks, traces::header{});
+        if (seed) sched->use_random_policy(*seed);
+        if (paused) sched->pause();
+        uv_timer_init(&loop, &watchdog);
+        watchdog.data = this;
+        uv_timer_start(&watchdog, [](uv_timer_t* t) {
+            auto* self = static_cast<in_process*>(t->data);
+            self->watchdog_fired = true;
+            self->sched->resume();
+        }, 180'000, 0);
+        uv_unref(reinterpret_cast<uv_handle_t*>(&watchdog));
+    }
+    // run() ended: stop recording, tell clients, close everything. Returns uv_loop_close().
+    int finish(int exit_code) {
+        sched->end_recording();
+        live->finish(exit_code);
+        live.reset();
+        uv_close(reinterpret_cast<uv_handle_t*>(&watchdog), nullptr);
+        sched.reset();
+        uv_run(&loop, UV_RUN_NOWAIT);
+        return uv_loop_close(&loop);
+    }
+    std::string address() const { return "unix:" + socket; }
+};
+
+// Waits until the program's socket exists (the agent binds in its constructor, so at once).
+bool connected(live_client& client) { return client.wait_connected(10s); }
+
+// A timer-free program with real concurrency: a producer, two stages and a consumer over bounded
+// channels (back-pressure), and three workers taking turns on a mutex with yields in between.
+// Nothing depends on the clock, so the same seed must give the same steps however slowly it runs.
+task<void> stage(channel<int>& in, channel<int>& out) {
+    while (auto v = co_await in.recv()) co_await out.send(*v * 3 + 1);
+    out.close();
+}
+
+task<void> produce(channel<int>& out, int items) {
+    for (int i = 0; i < items; ++i) {
+        co_await out.send(i);
+        if (i % 3 == 0) co_await yield();
+    }
+    out.close();
+}
+
+task<void> consume(channel<int>& in, long& sum) {
+    while (auto v = co_await in.recv()) sum += *v;
+}
+
+task<void> worker(mutex& m, int& shared, int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+        auto guard = co_await m.lock();
+        ++shared;
+        co_await yield();
+    }
+}
+
+task<void> concurrent_program(long& sum, int& shared) {
+    channel<int> a(2), b(2), c(2);
+    mutex m;
+    auto p = spawn(produce(a, 40), "producer");
+    auto s1 = spawn(stage(a, b), "stage 1");
+    auto s2 = spawn(stage(b, c), "stage 2");
+    auto k = spawn(consume(c, sum), "consumer");
+    auto w1 = spawn(worker(m, shared, 8), "worker 1");
+    auto w2 = spawn(worker(m, shared, 8), "worker 2");
+    auto w3 = spawn(worker(m, shared, 8), "worker 3");
+    co_await p;
+    co_await s1;
+    co_await s2;
+    co_await k;
+    co_await w1;
+    co_await w2;
+    co_await w3;
+}
+
+// Runs concurrent_program freely (no agent) and returns what it recorded.
+traces::trace run_freely(std::optional<std::uint64_t> seed) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    traces::collector sink;
+    long sum = 0;
+    int shared = 0;
+    {
+        scheduler sched(&loop);
+        sched.record_to(sink, traces::header{});
+        if (seed) sched.use_random_policy(*seed);
+        auto h = sched.spawn(concurrent_program(sum, shared), "main");
+        sched.run();
+        REQUIRE(!sched.stuck());
+        REQUIRE(h.done());
+        sched.end_recording();
+    }
+    CHECK(uv_loop_close(&loop) == 0);
+    CHECK(shared == 24);
+    return sink.take();
+}
+
+} // namespace
+
+TEST_CASE("agent: a lint breakpoint stops sample-bugs at its long step and at its swallowed exception") {
+    live_program program("sample-bugs");
+    live_client client(program.address);
+    REQUIRE(client.wait_connected(5s));
+    auto set = client.command_and_wait({{"cmd", "break"}, {"breakpoint", {{"kind", "lint"}}}}, 5s);
+    INFO(set.dump());
+    REQUIRE(set["ok"] == true);
+    const std::uint32_t id = set["breakpoint"];
+
+    traces::collector got;
+    std::vector<json> lint_stops;
+    std::optional<int> exited;
+    for (int round = 0; round < 500 && !exited; ++round) { // a loaded machine makes more long steps
+        REQUIRE(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
+        auto stop = next_stop(client);
+        REQUIRE(stop);
+        INFO(stop->dump());
+        if (stop->contains("exited")) {
+            exited = (*stop)["exited"].get<int>();
+            break;
+        }
+        REQUIRE((*stop)["why"] == "breakpoint");
+        REQUIRE((*stop)["breakpoint"] == id);
+        REQUIRE(stop->contains("lint"));
+        const std::uint64_t paused_step = (*stop)["step"];
+        const std::uint32_t task = (*stop)["task"];
+        // Everything up to the pause has arrived, and nothing ran after the step that showed it.
+        REQUIRE(drain_until(client, got, [&](const traces::trace& t) {
+            return count_kind(t.events, event_kind::control) > static_cast<std::size_t>(round) * 2;
+        }));
+        drain_settled(client, got);
+        const auto& ev = got.trace().events;
+        CHECK(count_kind(ev, event_kind::task_resume) == paused_step);
+        const traces::event* last_resume = nullptr;
+        const traces::event* last_end = nullptr;
+        const traces::event* unobserved = nullptr;
+        for (const auto& e : ev) {
+            if (e.kind == event_kind::task_resume) last_resume = &e;
+            if (e.kind == event_kind::task_suspend || e.kind == event_kind::task_exit) last_end = &e;
+            if (e.kind == event_kind::unobserved_failure) unobserved = &e;
+        }
+        REQUIRE(last_resume);
+        REQUIRE(last_end);
+        CHECK(last_resume->step == paused_step - 1);
+        CHECK(last_resume->task == task);
+        if ((*stop)["lint"] == "long-step") {
+            // The step that just ended ran at least the lint's default 10 ms.
+            CHECK(last_end->task == task);
+            CHECK(last_end->ts_ns - last_resume->ts_ns >= 10'000'000);
+        } else {
+            CHECK((*stop)["lint"] == "swallowed-exception");
+            REQUIRE(unobserved);
+            CHECK(unobserved->task == task);
+            CHECK(unobserved->step == paused_step - 1);
+        }
+        lint_stops.push_back(*stop);
+    }
+    REQUIRE(exited);
+    CHECK(*exited == 0);
+    INFO(program.process->output());
+    CHECK(program.process->exit_code() == 0);
+    client.drain(got);
+    auto names = task_names(got.trace());
+    bool blocker_long = false, forgotten_swallowed = false;
+    for (const auto& s : lint_stops) {
+        const std::string& name = names[s["task"].get<std::uint32_t>()];
+        if (s["lint"] == "long-step" && name == "blocker") blocker_long = true;
+        if (s["lint"] == "swallowed-exception" && name == "forgotten") forgotten_swallowed = true;
+    }
+    CHECK(blocker_long);
+    CHECK(forgotten_swallowed);
+}
+
+TEST_CASE("agent: each other breakpoint kind stops sample-nested where its event happened") {
+    struct kind_case {
+        json spec;
+        event_kind kind; // the event that must be the cause of the stop
+    };
+    // resume: task 1 (main) is resumed first; its step must not have begun.
+    for (const auto& [spec, kind] : {kind_case{{{"kind", "spawn"}}, event_kind::task_spawn},
+                                     kind_case{{{"kind", "exception"}}, event_kind::frame_exit},
+                                     kind_case{{{"kind", "long_step"}, {"ms", 0}}, event_kind::task_suspend},
+                                     kind_case{{{"kind", "resume"}, {"task", 3}}, event_kind::task_resume}}) {
+        INFO(spec.dump());
+        live_program program("sample-nested");
+        live_client client(program.address);
+        bool connected_in_time = client.wait_connected(10s);
+        INFO(client.failure() << program.process->output());
+        REQUIRE(connected_in_time);
+        REQUIRE(client.command_and_wait({{"cmd", "break"}, {"breakpoint", spec}}, 5s)["ok"] == true);
+        REQUIRE(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
+        auto stop = next_stop(client);
+        REQUIRE(stop);
+        INFO(stop->dump());
+        REQUIRE((*stop)["why"] == "breakpoint");
+        const std::uint64_t paused_step = (*stop)["step"];
+        traces::collector got;
+        REQUIRE(drain_until(client, got, [&](const traces::trace& t) {
+            return count_kind(t.events, event_kind::control) >= 2; // the resume and the breakpoint
+        }));
+        drain_settled(client, got);
+        const auto& ev = got.trace().events;
+        CHECK(count_kind(ev, event_kind::task_resume) == paused_step);
+        if (kind == event_kind::task_resume) {
+            // Stopped before task 3's first step: it is the task named and it has not run yet.
+            CHECK((*stop)["task"] == 3);
+            for (const auto& e : ev) CHECK(!(e.kind == event_kind::task_resume && e.task == 3));
+        } else {
+            // The last step run produced the event that matched, and it was the first such event
+            // after the breakpoint was set (the stream before "continue" has main's own spawn).
+            auto resumed = std::find_if(ev.begin(), ev.end(), [](const auto& e) { return e.kind == event_kind::control; });
+            REQUIRE(resumed != ev.end());
+            std::size_t first = ev.size();
+            for (auto i = static_cast<std::size_t>(resumed - ev.begin()); i < ev.size() && first == ev.size(); ++i) {
+                bool match = ev[i].kind == kind;
+                if (kind == event_kind::frame_exit) match = match && ev[i].code != 0;
+                if (match) first = i;
+            }
+            REQUIRE(first < ev.size());
+            CHECK(ev[first].step == paused_step - 1);
+            CHECK(ev[first].task == (*stop)["task"].get<std::uint32_t>());
+        }
+        REQUIRE(client.command_and_wait({{"cmd", "clear"}}, 5s)["ok"] == true);
+        REQUIRE(client.command_and_wait({{"cmd", "continue"}}, 5s)["ok"] == true);
+        REQUIRE(client.wait_finished(10s));
+        CHECK(client.exit_code() == 0);
+        INFO(program.process->output());
+        CHECK(program.process->exit_code() == 0);
+    }
+}
+
+TEST_CASE("agent: a lint breakpoint stops a stuck program before run() gives up, then lets it end") {
+    in_process p(/*paused=*/true);
+    event never_set;
+    auto body = [](event& e) -> task<void> {
+        auto waiter = spawn([](event& ev) -> task<void> { co_await ev.wait(); }(e), "waiter");
+        co_await waiter;
+    };
+    auto h = p.sched->spawn(body(never_set), "main");
+
+    std::atomic<bool> client_ok{false};
+    json stop_notice, status_at_stop;
+    std::optional<json> end_notice;
+    std::thread client_thread([&] {
+        live_client client(p.address());
+        if (!connected(client)) return;
+        if (client.command_and_wait({{"cmd", "break"}, {"breakpoint", {{"kind", "lint"}}}}, 5s)["ok"] != true) return;
+        client.command_and_wait({{"cmd", "continue"}}, 5s);
+        auto stop = next_stop(client);
+        if (!stop) return;
+        stop_notice = *stop;
+        status_at_stop = client.command_and_wait({{"cmd", "status"}}, 5s);
+        client.command_and_wait({{"cmd", "continue"}}, 5s);
+        end_notice = next_stop(client);
+        client_ok = true;
+    });
+    p.sched->run();
+    const bool stuck = p.sched->stuck();
+    const std::size_t live = p.sched->live_tasks();
+    const bool main_done = h.done();
+    int close_rc = p.finish(2);
+    client_thread.join();
+    CHECK(!p.watchdog_fired);
+    REQUIRE(client_ok);
+    INFO(stop_notice.dump());
+    CHECK(stop_notice["why"] == "breakpoint");
+    CHECK(stop_notice["lint"] == "stuck");
+    CHECK_THAT(stop_notice.value("waiting", ""), Catch::Contains("'waiter'") && Catch::Contains("waits: event"));
+    CHECK(status_at_stop["paused"] == true);
+    // Continuing lets it end as it would have: stuck, both tasks still waiting.
+    REQUIRE(end_notice);
+    CHECK((*end_notice)["exited"] == 2);
+    CHECK(stuck);
+    CHECK(live == 2);
+    CHECK(!main_done);
+    // The pause is in the recording, after the last step.
+    const auto& ev = p.recorded.trace().events;
+    auto control = std::find_if(ev.begin(), ev.end(), [](const auto& e) {
+        return e.kind == event_kind::control && e.code == static_cast<std::uint8_t>(traces::control_kind::breakpoint);
+    });
+    REQUIRE(control != ev.end());
+    CHECK(std::none_of(control, ev.end(), [](const auto& e) { return e.kind == event_kind::task_resume; }));
+    CHECK(close_rc == 0);
+}
+
+TEST_CASE("agent: a program stepped one step at a time runs the same steps as it runs freely") {
+    for (std::uint64_t seed : {7u, 12345u}) {
+        INFO("seed " << seed);
+        traces::trace free_run = run_freely(seed);
+        auto expected = step_sequence(free_run);
+        REQUIRE(expected.size() > 100);
+        // Real concurrency: some ticks begin with several tasks ready, so the seed has choices.
+        CHECK(std::any_of(free_run.events.begin(), free_run.events.end(),
+                          [](const auto& e) { return e.kind == event_kind::tick_begin && e.a >= 3; }));
+        // ... and it uses them: FIFO runs another sequence.
+        const bool fifo_differs = step_sequence(run_freely(std::nullopt)) != expected;
+        CHECK(fifo_differs);
+
+        in_process p(/*paused=*/true, seed);
+        long sum = 0;
+        int shared = 0;
+        auto h = p.sched->spawn(concurrent_program(sum, shared), "main");
+        std::atomic<bool> client_ok{false};
+        std::uint64_t steps_commanded = 0;
+        traces::collector streamed;
+        std::thread client_thread([&] {
+            live_client client(p.address());
+            if (!connected(client)) return;
+            for (;;) {
+                auto reply = client.command_and_wait({{"cmd", "step"}}, 5s);
+                if (reply.contains("exited")) break;
+                if (reply["ok"] != true || reply["paused"] != true) return;
+                ++steps_commanded;
+                if (reply["step"] != steps_commanded) return;
+            }
+            client.wait_finished(10s);
+            client.drain(streamed);
+            client_ok = true;
+        });
+        p.sched->run();
+        CHECK(!p.sched->stuck());
+        CHECK(h.done());
+        CHECK(p.finish(0) == 0);
+        client_thread.join();
+        CHECK(!p.watchdog_fired);
+        REQUIRE(client_ok);
+        CHECK(shared == 24);
+        // One step per command (the last command ran the final step and got the exit).
+        CHECK(steps_commanded + 1 == expected.size());
+        const bool recorded_same = step_sequence(p.recorded.trace()) == expected; // (hundreds: not printed)
+        const bool streamed_same = step_sequence(streamed.trace()) == expected;
+        CHECK(recorded_same);
+        CHECK(streamed_same);
+    }
+}
+
+TEST_CASE("agent: a client that never reads is disconnected alone; the program ends and others get everything") {
+    in_process p(/*paused=*/true);
+    // Enough events to overflow the client's 8 MiB queue and the socket's own buffer.
+    constexpr int tasks = 4, rounds = 250'000;
+    auto spinner = [](int n) -> task<void> {
+        for (int i = 0; i < n; ++i) co_await yield();
+    };
+    auto body = [&](int count) -> task<void> {
+        std::vector<join_handle<void>> hs;
+        for (int i = 0; i < count; ++i) hs.push_back(spawn(spinner(rounds), "spinner"));
+        for (auto& h : hs) co_await h;
+    };
+    auto h = p.sched->spawn(body(tasks), "main");
+
+    std::atomic<bool> client_ok{false};
+    std::vector<json> notices;
+    traces::collector streamed;
+    std::optional<int> exit_code;
+    std::size_t raw_bytes = 0;
+    bool raw_closed = false;
+    std::thread clients([&] {
+        // The silent one: hello, then never reads until the end.
+        int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un sa{};
+        sa.sun_family = AF_UNIX;
+        std::strncpy(sa.sun_path, p.socket.c_str(), sizeof sa.sun_path - 1);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return;
+        std::string hello;
+        wire::append_frame(hello, wire::frame_type::hello,
+                           json{{"magic", wire::hello_magic}, {"version", "1.0"}, {"token", ""}}.dump());
+        if (::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) return;
+        // A reader that drives the program in chunks of steps and catches up while it is paused, so
+        // however loaded the machine, it never falls 8 MiB behind (a slow reader would be dropped too).
+        {
+            live_client client(p.address());
+            if (!connected(client)) return;
+            std::size_t scanned = 0;
+            std::uint64_t resumes = 0;
+            for (int chunk = 0; chunk < 1000; ++chunk) {
+                auto reply = client.command_and_wait({{"cmd", "step"}, {"count", 50'000}}, 30s);
+                if (reply.contains("exited")) break;
+                if (reply["ok"] != true) return;
+                const std::uint64_t step = reply["step"];
+                // Counted incrementally: the stream holds millions of events by the end.
+                if (!drain_until(client, streamed, [&](const traces::trace& t) {
+                        for (; scanned < t.events.size(); ++scanned) resumes += t.events[scanned].kind == event_kind::task_resume;
+                        return resumes >= step;
+                    }, 60s))
+                    return;
+            }
+            if (!client.wait_finished(30s)) return;
+            client.drain(streamed);
+            for (auto& m : client.poll_messages())
+                if (!m.is_reply) notices.push_back(m.body);
+            exit_code = client.exit_code();
+        }
+        // Now read what the silent one was sent: it ends (closed by the program) well short of all.
+        for (;;) {
+            pollfd pfd{fd, POLLIN, 0};
+            if (::poll(&pfd, 1, 5000) <= 0) break;
+            char buffer[65536];
+            ssize_t n = ::read(fd, buffer, sizeof buffer);
+            if (n <= 0) {
+                raw_closed = true;
+                break;
+            }
+            raw_bytes += static_cast<std::size_t>(n);
+        }
+        ::close(fd);
+        client_ok = true;
+    });
+    p.sched->run();
+    CHECK(!p.sched->stuck());
+    CHECK(h.done());
+    int close_rc = p.finish(0);
+    clients.join();
+    CHECK(!p.watchdog_fired);
+    REQUIRE(client_ok);
+    // The reader got the whole run and the exit.
+    CHECK(exit_code == 0);
+    const bool same_events = streamed.trace().events == p.recorded.trace().events; // (millions: not printed)
+    CHECK(streamed.trace().events.size() == p.recorded.trace().events.size());
+    CHECK(same_events);
+    CHECK(count_kind(p.recorded.trace().events, event_kind::task_resume) >= std::size_t{tasks} * rounds);
+    // It was told the silent client was dropped, and how many events that one missed.
+    auto dropped = std::find_if(notices.begin(), notices.end(), [](const json& n) { return n.contains("disconnected"); });
+    REQUIRE(dropped != notices.end());
+    INFO(dropped->dump());
+    CHECK((*dropped)["dropped_clients"] == 1);
+    const std::uint64_t missed = (*dropped)["undelivered_events"];
+    CHECK(missed > 0);
+    CHECK(missed < p.recorded.trace().events.size());
+    // The silent client's connection was closed by the program, long before the stream's end.
+    CHECK(raw_closed);
+    CHECK(raw_bytes < std::size_t{16} << 20);
+    CHECK(close_rc == 0);
+}
