@@ -39,7 +39,7 @@ using nlohmann::json;
 
 constexpr int tasks = 64;
 constexpr int yields = 15'000; // per task: ~1M steps, ~3M events per run
-constexpr int runs = 5;
+constexpr int runs = 3;
 
 // Forwards to the agent and notes when the first step began and when the trace ended, so the
 // time measured is the program's run from its first step, whatever came before (handshakes).
@@ -74,6 +74,8 @@ std::string socket_path() {
     static int n = 0;
     return "/tmp/coroscope-bench-live-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".sock";
 }
+
+std::atomic<bool> g_program_ended{false}; // set once run() returned
 
 struct program_run {
     double seconds = 0; // first step to trace end
@@ -128,8 +130,6 @@ program_run run_program(bool paused, Client&& client) {
     }
     return out;
 }
-
-std::atomic<bool> g_program_ended{false}; // set once run() returned
 
 // Connects, says hello and "continue", and never reads; closes when the program has ended.
 void never_reading(const std::string& address, program_run& out) {
