@@ -1,7 +1,10 @@
-// The wait-for graph: join and mutex edges, inferred holders, cycles; and dump shows it.
+// The wait-for graph: join, mutex and semaphore edges, exact and inferred holders, cycles; and dump shows it.
+#include "support.hpp"
+
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/inspector/report.hpp>
 #include <coroscope/inspector/wait_graph.hpp>
+#include <coroscope/traces/reader.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -128,4 +131,83 @@ TEST_CASE("wait graph: a holder that exits holds nothing; other waits point at o
     auto g = inspector::wait_graph_at(m);
     REQUIRE(g.edges.size() == 1);
     CHECK(g.edges[0].to == inspector::wait_node{inspector::node_kind::resource, 40});
+}
+
+TEST_CASE("wait graph: acquire and release events give exact mutex and semaphore holders") {
+    builder b;
+    b.spawn(1, 0);
+    b.spawn(2, 0);
+    b.spawn(3, 0);
+    b.resume(1);
+    b.add(event_kind::acquire, 1, static_cast<std::uint8_t>(wait_reason::mutex), 10); // uncontended lock
+    b.add(event_kind::acquire, 1, static_cast<std::uint8_t>(wait_reason::semaphore), 20);
+    b.suspend(1, wait_reason::sleep, 5);
+    b.resume(2);
+    b.add(event_kind::acquire, 2, static_cast<std::uint8_t>(wait_reason::semaphore), 20); // the last permit
+    b.suspend(2, wait_reason::mutex, 10);
+    b.resume(3);
+    b.suspend(3, wait_reason::semaphore, 20);
+    inspector::model m(b.t);
+    auto g = inspector::wait_graph_at(m);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> held; // (object, holder)
+    for (const auto& e : g.edges)
+        if (e.held_by) {
+            CHECK_FALSE(e.inferred);
+            held.emplace_back(e.from.id, e.to.id);
+        }
+    CHECK(held == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{10, 1}, {20, 1}, {20, 2}});
+    std::string text = inspector::dump_text(m);
+    CHECK_THAT(text, Catch::Contains("task 2 'task 2' -> object 10  (mutex)"));
+    CHECK_THAT(text, Catch::Contains("object 10 is held by task 1 'task 1'  (mutex)"));
+    CHECK_THAT(text, Catch::Contains("object 20 is held by task 2 'task 2'  (semaphore)"));
+    CHECK(text.find("inferred") == std::string::npos);
+    CHECK(g.cycles.empty()); // task 1 sleeps: it will release
+
+    // Task 1 unlocks (hand-over to 2) and gives its permit back: 2 holds the mutex and the only
+    // permit left held; when 2 then waits on task 3 (join) and 3 on the semaphore, it is a cycle.
+    b.resume(1);
+    b.add(event_kind::release, 1, static_cast<std::uint8_t>(wait_reason::mutex), 10, 1);
+    b.add(event_kind::acquire, 2, static_cast<std::uint8_t>(wait_reason::mutex), 10);
+    b.ready(2, wait_reason::mutex, 1);
+    b.add(event_kind::release, 1, static_cast<std::uint8_t>(wait_reason::semaphore), 20, 1);
+    b.add(event_kind::task_exit, 1);
+    ++b.step;
+    b.resume(2);
+    b.suspend(2, wait_reason::join, 3);
+    inspector::model m2(b.t);
+    auto g2 = inspector::wait_graph_at(m2);
+    REQUIRE(g2.cycles.size() == 1);
+    CHECK(g2.cycles[0].tasks() == std::vector<std::uint32_t>{2, 3});
+    CHECK(g2.cycles[0].awaits[1].reason == wait_reason::semaphore);
+    CHECK(g2.cycles[0].awaits[1].next == 2);
+    CHECK(inspector::dump_json(m2)["wait_for"]["edges"].size() == 3); // 2 -> 3, 3 -> 20, 20 held by 2
+}
+
+TEST_CASE("wait graph: dump --at on sample-philosophers --deadlock shows every fork's holder and the cycle") {
+    std::string path = test_support::temp_path("wait-graph-philosophers.trace");
+    auto r = test_support::run_command("COROSCOPE_TRACE=" + path + " " + std::string(COROSCOPE_BIN_DIR) +
+                                       "/sample-philosophers --deadlock >/dev/null 2>&1");
+    REQUIRE(r.status == 2);
+    auto loaded = traces::load_file(path);
+    REQUIRE(loaded.report.error.empty());
+    inspector::model m(loaded.trace);
+    // The step after which all five wait: the first step whose state has a cycle.
+    std::uint64_t at = 0;
+    for (std::uint64_t step = 0; step <= m.step_count() && at == 0; ++step) {
+        m.seek(step);
+        if (!inspector::wait_graph_at(m).cycles.empty()) at = step;
+    }
+    REQUIRE(at != 0);
+    auto dump = test_support::run_command(std::string(COROSCOPE_BIN_DIR) + "/coroscope-trace dump " + path +
+                                          " --at " + std::to_string(at));
+    CHECK(dump.status == 0);
+    int held = 0, waits = 0;
+    for (std::size_t p = dump.out.find(" is held by task "); p != std::string::npos; p = dump.out.find(" is held by task ", p + 1))
+        ++held;
+    for (std::size_t p = dump.out.find("(mutex)"); p != std::string::npos; p = dump.out.find("(mutex)", p + 1)) ++waits;
+    CHECK(held == 5);
+    CHECK(waits == 10); // five waits on a fork, five forks held
+    CHECK_THAT(dump.out, Catch::Contains("deadlock: task "));
+    for (int p = 0; p < 5; ++p) CHECK_THAT(dump.out, Catch::Contains("'philosopher " + std::to_string(p) + "'"));
+    std::remove(path.c_str());
 }

@@ -174,3 +174,70 @@ TEST_CASE("mutex deadlock is reported stuck, and tearing it down frees frames, g
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);
 }
+
+namespace {
+
+// The acquire / release events of one mutex, as (kind, task) pairs in trace order.
+std::vector<std::pair<event_kind, std::uint32_t>> lock_events(const coroscope::traces::trace& t, std::uint32_t object) {
+    std::vector<std::pair<event_kind, std::uint32_t>> out;
+    for (const auto& e : t.events)
+        if ((e.kind == event_kind::acquire || e.kind == event_kind::release) && e.a == object) {
+            CHECK(e.code == static_cast<std::uint8_t>(wait_reason::mutex));
+            if (e.kind == event_kind::release) CHECK(e.b == 1);
+            out.emplace_back(e.kind, e.task);
+        }
+    return out;
+}
+
+// The first task of a recorded run: run_recorded's "main".
+std::uint32_t first_spawned(const coroscope::traces::trace& t) {
+    for (const auto& e : t.events)
+        if (e.kind == event_kind::task_spawn) return e.task;
+    return 0;
+}
+
+} // namespace
+
+TEST_CASE("mutex acquire and release events name every holder: uncontended, hand-over, cancelled hand-over, try_lock") {
+    std::vector<std::string> log;
+    std::uint32_t mutex_id = 0, main_id = 0, victim_id = 0, other_id = 0;
+    auto result = run_recorded([&]() -> task<void> {
+        coroscope::mutex m;
+        mutex_id = m.id();
+        auto held = co_await m.lock(); // uncontended
+        auto victim = coroscope::spawn(lock_once(m, log, "victim"), "victim");
+        auto other = coroscope::spawn(lock_once(m, log, "other"), "other");
+        victim_id = victim.id();
+        other_id = other.id();
+        co_await coroscope::yield();
+        held.unlock();  // handed to the victim ...
+        victim.cancel(); // ... which passes it on to "other" when it runs
+        CHECK_THROWS_AS(co_await victim, coroscope::cancelled);
+        co_await other;
+        auto again = m.try_lock();
+        CHECK(again.has_value());
+    });
+    REQUIRE(mutex_id != 0);
+    main_id = first_spawned(result.trace);
+    using p = std::pair<event_kind, std::uint32_t>;
+    CHECK(lock_events(result.trace, mutex_id) ==
+          std::vector<p>{{event_kind::acquire, main_id}, {event_kind::release, main_id},
+                         {event_kind::acquire, victim_id}, {event_kind::release, victim_id},
+                         {event_kind::acquire, other_id}, {event_kind::release, other_id},
+                         {event_kind::acquire, main_id}, {event_kind::release, main_id}});
+    // A hand-over is recorded before the woken task's task_ready, so a reader knows the holder
+    // from the moment the lock changed hands.
+    std::size_t handed = 0, ready = 0;
+    for (std::size_t i = 0; i < result.trace.events.size(); ++i) {
+        const auto& e = result.trace.events[i];
+        if (e.kind == event_kind::acquire && e.task == victim_id && handed == 0) handed = i;
+        if (e.kind == event_kind::task_ready && e.task == victim_id &&
+            e.code == static_cast<std::uint8_t>(wait_reason::mutex))
+            ready = i;
+    }
+    CHECK(handed != 0);
+    CHECK(handed < ready);
+    CHECK(log == std::vector<std::string>{"other"});
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}

@@ -98,3 +98,48 @@ TEST_CASE("semaphore permit handed to a task cancelled before it ran is released
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);
 }
+
+TEST_CASE("semaphore acquire and release events name each permit's holder and the permits released") {
+    int holders = 0, max_holders = 0;
+    std::vector<std::string> log;
+    std::uint32_t semaphore_id = 0, user_id = 0;
+    auto result = run_recorded([&]() -> task<void> {
+        coroscope::semaphore s(1);
+        semaphore_id = s.id();
+        co_await s.acquire(); // uncontended
+        CHECK_FALSE(s.try_acquire()); // a failed attempt records nothing
+        auto user = coroscope::spawn(use_permit(s, holders, max_holders, log, "user"), "user");
+        user_id = user.id();
+        co_await coroscope::yield();
+        s.release(); // handed to the waiting user, which releases it after 1 ms
+        co_await user;
+        CHECK(s.try_acquire());
+        s.release(2);
+        CHECK(s.available() == 2);
+    });
+    REQUIRE(semaphore_id != 0);
+    std::uint32_t main_id = 0;
+    for (const auto& e : result.trace.events)
+        if (e.kind == event_kind::task_spawn && main_id == 0) main_id = e.task; // run_recorded's "main"
+    struct lock_event {
+        event_kind kind;
+        std::uint32_t task;
+        std::uint64_t permits;
+        bool operator==(const lock_event&) const = default;
+    };
+    std::vector<lock_event> seen;
+    for (const auto& e : result.trace.events)
+        if ((e.kind == event_kind::acquire || e.kind == event_kind::release) && e.a == semaphore_id) {
+            CHECK(e.code == static_cast<std::uint8_t>(wait_reason::semaphore));
+            seen.push_back({e.kind, e.task, e.b});
+        }
+    CHECK(seen == std::vector<lock_event>{{event_kind::acquire, main_id, 0},
+                                          {event_kind::release, main_id, 1},
+                                          {event_kind::acquire, user_id, 0},
+                                          {event_kind::release, user_id, 1},
+                                          {event_kind::acquire, main_id, 0},
+                                          {event_kind::release, main_id, 2}});
+    CHECK(log == std::vector<std::string>{"user"});
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}

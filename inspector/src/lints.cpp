@@ -26,20 +26,33 @@ bool is_object_wait(wait_reason r) {
 }
 
 struct task_track {
+    std::uint32_t parent = 0;
+    std::vector<std::uint32_t> children;
     bool running = false;
     std::uint64_t resume_ts = 0, resume_step = 0;
     bool others_ready = false;        // another task was ready during the current step
     bool spawned_process = false;     // the current step started a child process (uv_spawn blocks)
     bool ready = false;
+    wait_reason ready_cause = wait_reason::none;
     std::uint32_t ready_tick = 0;
-    std::uint64_t ready_step = 0;
+    std::uint64_t ready_step = 0, ready_ts = 0;
+    std::uint64_t busy_at_ready = 0;  // step time of all tasks run before it became ready
+    std::uint64_t steps_at_ready = 0;
     bool starvation_reported = false;
     bool joined = false;              // somebody joined it (suspend join on it, or woken by its end)
     bool in_deadlock = false;         // its current wait is part of a reported cycle
     std::uint64_t wait_ts = 0, wait_step = 0;
-    std::uint32_t failed_error = 0;   // exception text of its failure (0 = none / observed)
+    std::uint32_t failed_error = 0;   // exception text of its failure (0 = none)
     std::uint64_t failed_step = 0, failed_ts = 0;
     bool failed = false;
+    bool unobserved = false;          // an unobserved_failure event named it
+    std::uint64_t unobserved_step = 0;
+    bool exited = false;
+    traces::exit_status status = traces::exit_status::ok;
+    std::uint64_t exit_step = 0;
+    bool orphaned = false;            // alive when its parent ended
+    std::uint64_t orphaned_step = 0, orphaned_ts = 0;
+    task_state state_at_orphan = task_state::ready;
 };
 
 std::string task_ref(const model& m, std::uint32_t id) { return "task " + std::to_string(id) + " '" + m.task_name(id) + "'"; }
@@ -49,6 +62,9 @@ bool bounded_by_timeout(const model& m, std::uint32_t task) {
     // timeout's cancellation by design.
     return m.task_name(task) == "with_timeout";
 }
+
+// Format 1.1 records unobserved_failure: the scheduler itself says which failures nobody read.
+bool has_unobserved_failure_events(const traces::header& h) { return h.major > 1 || (h.major == 1 && h.minor >= 1); }
 
 } // namespace
 
@@ -66,9 +82,28 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
         return tr[id];
     };
     std::uint32_t running = 0;
+    std::uint64_t busy_ns = 0;    // time in steps so far, all tasks (steps that spawned a process aside)
+    std::uint64_t steps_done = 0; // steps ended so far
+    // The longest step of every suffix of the steps so far: (step index, duration), durations
+    // decreasing. The longest step since index i is the first entry at or after i.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> suffix_max;
+    auto longest_since = [&](std::uint64_t index) -> std::uint64_t {
+        auto it = std::lower_bound(suffix_max.begin(), suffix_max.end(), index,
+                                   [](const auto& entry, std::uint64_t i) { return entry.first < i; });
+        return it == suffix_max.end() ? 0 : it->second;
+    };
     for (const traces::event& e : m.trace().events) {
         if (e.task != 0) track(e.task);
+        // A join names a task in `a` (the joined task; the ended joinee as waker): make room for it
+        // before references into `tr` are taken below.
+        if ((e.kind == event_kind::task_suspend || e.kind == event_kind::task_ready) &&
+            static_cast<wait_reason>(e.code) == wait_reason::join && e.a != 0)
+            track(e.a);
         switch (e.kind) {
+        case event_kind::task_spawn:
+            tr[e.task].parent = e.a;
+            if (e.a != 0) track(e.a).children.push_back(e.task);
+            break;
         case event_kind::task_ready: {
             task_track& t = tr[e.task];
             auto cause = static_cast<wait_reason>(e.code);
@@ -79,23 +114,34 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
                 } else if (cause == wait_reason::cancel && !t.in_deadlock && !bounded_by_timeout(m, e.task)) {
                     auto it = last_signal_ts.find(before->target);
                     bool signaled = it != last_signal_ts.end() && it->second >= t.wait_ts;
-                    if (!signaled)
+                    if (!signaled) {
+                        std::string nobody = " and nobody signaled it; it only ended by cancellation";
+                        if (before->reason == wait_reason::mutex) {
+                            std::uint32_t holder = locks.mutex_holder(before->target);
+                            nobody = locks.exact() || holder != 0
+                                         ? " and the mutex was never handed to it" +
+                                               (holder ? " (held by " + task_ref(m, holder) + ")" : std::string()) +
+                                               "; it only ended by cancellation"
+                                         : " and the mutex was never handed over (its holder is unknown: no lock "
+                                           "events); it only ended by cancellation";
+                        }
                         out.push_back({lint_kind::lost_wakeup, e.step, e.task,
                                        task_ref(m, e.task) + " waited (" + describe_await(m, before->reason, before->target) +
-                                           ") from step " + std::to_string(t.wait_step) +
-                                           (before->reason == wait_reason::mutex
-                                                ? " and the mutex was never handed over (its holder is unknown: no "
-                                                  "lock events); it only ended by cancellation"
-                                                : " and nobody signaled it; it only ended by cancellation") +
+                                           ") from step " + std::to_string(t.wait_step) + nobody +
                                            (e.a ? " from " + task_ref(m, e.a) : std::string()),
                                        {}});
+                    }
                 }
             }
             if (cause == wait_reason::join && e.a != 0) track(e.a).joined = true;
             if (!t.ready) {
                 t.ready = true;
+                t.ready_cause = cause;
                 t.ready_tick = e.tick;
                 t.ready_step = e.step;
+                t.ready_ts = e.ts_ns;
+                t.busy_at_ready = busy_ns;
+                t.steps_at_ready = steps_done;
             }
             t.in_deadlock = false;
             if (running != 0 && running != e.task) tr[running].others_ready = true;
@@ -103,14 +149,34 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
         }
         case event_kind::task_resume: {
             task_track& t = tr[e.task];
-            if (t.ready && e.tick > t.ready_tick + opt.starvation_ticks && !t.starvation_reported) {
-                t.starvation_reported = true;
-                out.push_back({lint_kind::starvation, e.step, e.task,
-                               task_ref(m, e.task) + " was ready from tick " + std::to_string(t.ready_tick) +
-                                   " (step " + std::to_string(t.ready_step) + ") and ran only in tick " +
-                                   std::to_string(e.tick) + ": " + std::to_string(e.tick - t.ready_tick) +
-                                   " ticks > " + std::to_string(opt.starvation_ticks),
-                               {}});
+            if (t.ready && !t.starvation_reported) {
+                // One long step ahead of it is the long-step lint's finding; starvation is what
+                // the others add up to without the longest one.
+                std::uint64_t ran = busy_ns - t.busy_at_ready;
+                std::uint64_t longest = longest_since(t.steps_at_ready);
+                std::uint64_t ahead = ran - std::min(ran, longest);
+                if (e.tick > t.ready_tick + opt.starvation_ticks) {
+                    t.starvation_reported = true;
+                    out.push_back({lint_kind::starvation, e.step, e.task,
+                                   task_ref(m, e.task) + " was ready from tick " + std::to_string(t.ready_tick) +
+                                       " (step " + std::to_string(t.ready_step) + ") and ran only in tick " +
+                                       std::to_string(e.tick) + ": " + std::to_string(e.tick - t.ready_tick) +
+                                       " ticks > " + std::to_string(opt.starvation_ticks),
+                                   {}});
+                } else if (t.ready_cause != wait_reason::yield && t.ready_cause != wait_reason::spawn &&
+                           ahead > opt.starvation_ns) {
+                    // Woken from a wait (a timer, IO, a channel...), it sat in the run queue while
+                    // other tasks' steps used the loop.
+                    t.starvation_reported = true;
+                    out.push_back({lint_kind::starvation, e.step, e.task,
+                                   task_ref(m, e.task) + " was woken (" + std::string(traces::to_string(t.ready_cause)) +
+                                       ") at step " + std::to_string(t.ready_step) + " and ran only " +
+                                       format_duration(e.ts_ns - t.ready_ts) + " later: " +
+                                       std::to_string(steps_done - t.steps_at_ready) + " steps of other tasks ran " +
+                                       format_duration(ran) + " ahead of it, " + format_duration(ahead) +
+                                       " without the longest (limit " + format_duration(opt.starvation_ns) + ")",
+                                   {}});
+                }
             }
             t.ready = false;
             t.running = true;
@@ -123,31 +189,49 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
         case event_kind::task_suspend:
         case event_kind::task_exit: {
             task_track& t = tr[e.task];
-            if (t.running && e.ts_ns - t.resume_ts > opt.long_step_ns && !t.spawned_process) {
+            std::uint64_t d = e.ts_ns - t.resume_ts;
+            if (t.running && d > opt.long_step_ns && !t.spawned_process) {
                 out.push_back({lint_kind::long_step, t.resume_step, e.task,
                                "step " + std::to_string(t.resume_step) + " of " + task_ref(m, e.task) + " ran " +
-                                   format_duration(e.ts_ns - t.resume_ts) + " without yielding (limit " +
+                                   format_duration(d) + " without yielding (limit " +
                                    format_duration(opt.long_step_ns) + "): every other task waited",
                                {}});
             }
+            if (t.running && !t.spawned_process) { // uv_spawn blocks by necessity, like for long-step
+                while (!suffix_max.empty() && suffix_max.back().second <= d) suffix_max.pop_back();
+                suffix_max.emplace_back(steps_done, d);
+                busy_ns += d;
+            }
+            if (t.running) ++steps_done;
             if (e.kind == event_kind::task_exit) {
                 const task_snapshot* before = s.task(e.task);
                 bool first_step = before && before->steps == 1;
-                std::uint64_t d = e.ts_ns - t.resume_ts;
-                if (t.running && first_step && d >= opt.never_yielding_ns && t.others_ready &&
-                    d <= opt.long_step_ns) { // longer ones are long steps already
+                if (t.running && first_step && d >= opt.never_yielding_ns && t.others_ready) {
                     out.push_back({lint_kind::never_yielding, t.resume_step, e.task,
                                    task_ref(m, e.task) + " ran its whole life in one step of " + format_duration(d) +
                                        " and never yielded while other tasks were ready",
                                    {}});
                 }
                 auto status = static_cast<traces::exit_status>(e.code);
+                t.exited = true;
+                t.status = status;
+                t.exit_step = e.step;
                 if (status == traces::exit_status::failed) {
                     t.failed = true;
                     t.failed_error = e.a;
                     t.failed_step = e.step;
                     t.failed_ts = e.ts_ns;
                     if (e.a != 0) thrown[e.a].push_back({e.task, e.ts_ns});
+                }
+                // Its children still alive outlive it: nobody owns them any more unless joined.
+                for (std::uint32_t id : tr[e.task].children) {
+                    task_track& c = tr[id];
+                    const task_snapshot* cs = s.task(id);
+                    if (c.exited || !cs || c.orphaned) continue;
+                    c.orphaned = true;
+                    c.orphaned_step = e.step;
+                    c.orphaned_ts = e.ts_ns;
+                    c.state_at_orphan = cs->state;
                 }
             } else if (static_cast<wait_reason>(e.code) == wait_reason::join) {
                 track(e.a).joined = true;
@@ -160,6 +244,13 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
             if (running == e.task) running = 0;
             break;
         }
+        case event_kind::unobserved_failure:
+            if (e.task != 0 && !tr[e.task].unobserved) {
+                tr[e.task].unobserved = true;
+                tr[e.task].unobserved_step = e.step;
+                if (tr[e.task].failed_error == 0) tr[e.task].failed_error = e.a;
+            }
+            break;
         case event_kind::resource_open:
             if (static_cast<traces::resource_kind>(e.code) == traces::resource_kind::process && running != 0)
                 tr[running].spawned_process = true;
@@ -174,7 +265,7 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
         if (e.kind == event_kind::task_resume && s.run_queue().size() > 0) tr[e.task].others_ready = true;
         if (e.kind == event_kind::task_suspend) {
             auto r = static_cast<wait_reason>(e.code);
-            if (r == wait_reason::join || r == wait_reason::mutex) {
+            if (r == wait_reason::join || r == wait_reason::mutex || r == wait_reason::semaphore) {
                 wait_cycle c = cycle_through(s, locks, e.task);
                 if (!c.awaits.empty()) {
                     std::vector<std::uint32_t> key = c.tasks();
@@ -186,7 +277,8 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
                             const cycle_await& a = c.awaits[i];
                             if (i) why += "; ";
                             why += task_ref(m, a.task) + " waits (" + describe_await(m, a.reason, a.target) + ")";
-                            if (a.reason == wait_reason::mutex) why += " held by task " + std::to_string(a.next);
+                            if (a.reason == wait_reason::mutex || a.reason == wait_reason::semaphore)
+                                why += " held by task " + std::to_string(a.next);
                         }
                         out.push_back({lint_kind::deadlock, e.step, e.task, why, c});
                     }
@@ -196,8 +288,21 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
     }
 
     const history& h = m.history();
-    if (h.ended()) {
-        // Swallowed exceptions: a failure is observed when somebody joined the task, or when the same
+    // Swallowed exceptions. Since format 1.1 the scheduler says it: unobserved_failure names each
+    // failed task whose exception nobody can read any more (no join handle left), so no guessing.
+    if (has_unobserved_failure_events(m.trace().header)) {
+        for (std::uint32_t id = 1; id < tr.size(); ++id) {
+            const task_track& t = tr[id];
+            if (!t.unobserved) continue;
+            out.push_back({lint_kind::swallowed_exception, t.failed ? t.failed_step : t.unobserved_step, id,
+                           task_ref(m, id) + " failed (" +
+                               (t.failed_error ? std::string(m.text(t.failed_error)) : std::string("no text")) +
+                               ") and nobody read the exception: no join handle was left (unobserved_failure at step " +
+                               std::to_string(t.unobserved_step) + ")",
+                           {}});
+        }
+    } else if (h.ended()) {
+        // Format 1.0: a failure is observed when somebody joined the task, or when the same
         // exception text later left a frame of another task (a joiner rethrowing it).
         for (std::uint32_t id = 1; id < tr.size(); ++id) {
             const task_track& t = tr[id];
@@ -212,6 +317,19 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
                                ") and nobody joined it: the exception was never observed",
                            {}});
         }
+    }
+    // Leaked while the program ran: a task its parent left behind (alive when the parent ended),
+    // that nobody joined, and that ended on its own later. A cancelled one was told to stop.
+    for (std::uint32_t id = 1; id < tr.size(); ++id) {
+        const task_track& t = tr[id];
+        if (!t.orphaned || t.joined || !t.exited || t.status == traces::exit_status::cancelled) continue;
+        out.push_back({lint_kind::leaked_task, t.orphaned_step, id,
+                       task_ref(m, id) + " was still " + std::string(to_string(t.state_at_orphan)) + " when its parent " +
+                           task_ref(m, t.parent) + " ended at step " + std::to_string(t.orphaned_step) +
+                           ", and nobody ever joined it: it ran unowned until step " + std::to_string(t.exit_step),
+                       {}});
+    }
+    if (h.ended()) {
         std::set<std::uint32_t> joined_at_end;
         for (const task_snapshot& t : s.tasks())
             if (t.known && t.state == task_state::waiting && t.reason == wait_reason::join) joined_at_end.insert(t.target);

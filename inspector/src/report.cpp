@@ -133,7 +133,7 @@ std::string wait_graph_text(const model& m, const wait_graph& g) {
     };
     for (const wait_edge& e : g.edges) {
         out += "  " + node(e.from) + (e.held_by ? " is held by " : " -> ") + node(e.to) + "  (" +
-               std::string(traces::to_string(e.reason)) + (e.held_by ? ", inferred from a hand-over" : "") + ")\n";
+               std::string(traces::to_string(e.reason)) + (e.inferred ? ", inferred from a hand-over" : "") + ")\n";
     }
     for (const wait_cycle& c : g.cycles) {
         out += "deadlock:";
@@ -150,7 +150,8 @@ nlohmann::json wait_graph_json(const wait_graph& g) {
         edges.push_back({{"from", {{"kind", std::string(to_string(e.from.kind))}, {"id", e.from.id}}},
                          {"to", {{"kind", std::string(to_string(e.to.kind))}, {"id", e.to.id}}},
                          {"reason", std::string(traces::to_string(e.reason))},
-                         {"held_by", e.held_by}});
+                         {"held_by", e.held_by},
+                         {"inferred", e.inferred}});
     nlohmann::json cycles = nlohmann::json::array();
     for (const wait_cycle& c : g.cycles) {
         nlohmann::json awaits = nlohmann::json::array();

@@ -16,6 +16,40 @@ std::string_view to_string(node_kind k) {
 }
 
 void lock_tracker::apply(const traces::event& e, const snapshot& before) {
+    if (e.kind == event_kind::acquire || e.kind == event_kind::release) {
+        if (!m_exact) {
+            // From here on the events say who holds what: forget anything inferred.
+            m_exact = true;
+            m_mutex.clear();
+            m_semaphore.clear();
+            m_permits.clear();
+        }
+        auto what = static_cast<wait_reason>(e.code);
+        if (what == wait_reason::mutex) {
+            if (e.kind == event_kind::acquire) m_mutex[e.a] = e.task;
+            else m_mutex.erase(e.a); // whoever held it (a guard may have been moved to another task)
+        } else if (what == wait_reason::semaphore) {
+            auto key = std::make_pair(e.a, e.task);
+            if (e.kind == event_kind::acquire) {
+                ++m_permits[key];
+                m_semaphore[e.a].insert(e.task);
+            } else if (auto it = m_permits.find(key); it != m_permits.end()) {
+                // A release by a task holding no permit is a signal (producer/consumer): it frees
+                // nobody's permit.
+                if (it->second > e.b) {
+                    it->second -= e.b;
+                } else {
+                    m_permits.erase(it);
+                    m_semaphore[e.a].erase(e.task);
+                }
+            }
+        }
+        return;
+    }
+    if (!m_exact) infer(e, before);
+}
+
+void lock_tracker::infer(const traces::event& e, const snapshot& before) {
     if (e.task == 0) return;
     if (e.kind == event_kind::task_exit) {
         // Guards live in the task's frames: they are released when it ends.
@@ -72,6 +106,12 @@ std::uint32_t next_in_wait_chain(const snapshot& s, const lock_tracker& locks, s
         return target && target->state != task_state::done ? t->target : 0;
     }
     if (t->reason == wait_reason::mutex) return locks.mutex_holder(t->target);
+    if (t->reason == wait_reason::semaphore) {
+        const auto& holders = locks.semaphore_holders(t->target);
+        if (holders.size() != 1) return 0;
+        const task_snapshot* holder = s.task(*holders.begin());
+        return holder && holder->state != task_state::done ? holder->id : 0;
+    }
     return 0;
 }
 
@@ -105,7 +145,7 @@ wait_graph build_wait_graph(const snapshot& s, const lock_tracker& locks) {
         if (!t.known || t.state != task_state::waiting) continue;
         wait_node from{node_kind::task, t.id};
         switch (t.reason) {
-        case wait_reason::join: g.edges.push_back({from, {node_kind::task, t.target}, t.reason, false}); break;
+        case wait_reason::join: g.edges.push_back({from, {node_kind::task, t.target}, t.reason}); break;
         case wait_reason::mutex:
             mutexes.insert(t.target);
             g.edges.push_back({from, {node_kind::object, t.target}, t.reason, false});
@@ -123,11 +163,11 @@ wait_graph build_wait_graph(const snapshot& s, const lock_tracker& locks) {
     }
     for (std::uint32_t m : mutexes) {
         if (std::uint32_t h = locks.mutex_holder(m))
-            g.edges.push_back({{node_kind::object, m}, {node_kind::task, h}, wait_reason::mutex, true});
+            g.edges.push_back({{node_kind::object, m}, {node_kind::task, h}, wait_reason::mutex, true, !locks.exact()});
     }
     for (std::uint32_t sem : semaphores) {
         for (std::uint32_t h : locks.semaphore_holders(sem))
-            g.edges.push_back({{node_kind::object, sem}, {node_kind::task, h}, wait_reason::semaphore, true});
+            g.edges.push_back({{node_kind::object, sem}, {node_kind::task, h}, wait_reason::semaphore, true, !locks.exact()});
     }
     std::set<std::uint32_t> in_cycle;
     for (const task_snapshot& t : s.tasks()) {

@@ -1,5 +1,6 @@
-// coroscope-trace lint FILE [--json]: the lints of inspector/lints.hpp. Exit 1 when there are
-// findings, 0 when clean (2 when the file cannot be read).
+// coroscope-trace lint FILE [--json] [--long-step-ms N] [--starvation-ticks N] [--starvation-ms N]: the
+// lints of inspector/lints.hpp. Exit 1 when there are findings, 0 when clean (2 when the file cannot
+// be read).
 #include "commands.hpp"
 
 #include <coroscope/inspector/lints.hpp>
@@ -18,6 +19,7 @@ command add_lint(CLI::App& app) {
         bool json = false;
         double long_step_ms = 10;
         std::uint64_t starvation_ticks = 3;
+        double starvation_ms = 20;
     };
     auto o = std::make_shared<options>();
     auto* sub = app.add_subcommand("lint", "find scheduling bugs: long steps, starvation, leaked tasks, swallowed "
@@ -28,6 +30,10 @@ command add_lint(CLI::App& app) {
         ->check(CLI::NonNegativeNumber);
     sub->add_option("--starvation-ticks", o->starvation_ticks,
                     "a task ready for more than this many ticks before it runs is a finding (default 3)");
+    sub->add_option("--starvation-ms", o->starvation_ms,
+                    "a task woken from a wait that sat ready while more than this much of other tasks' steps ran "
+                    "is a finding (default 20)")
+        ->check(CLI::NonNegativeNumber);
     return {sub, [o]() {
                 auto loaded = traces::load_file(o->path);
                 std::string problems = traces::describe_problems(o->path, loaded.report);
@@ -37,6 +43,7 @@ command add_lint(CLI::App& app) {
                 inspector::lint_options opt;
                 opt.long_step_ns = static_cast<std::uint64_t>(o->long_step_ms * 1e6);
                 opt.starvation_ticks = o->starvation_ticks;
+                opt.starvation_ns = static_cast<std::uint64_t>(o->starvation_ms * 1e6);
                 auto findings = inspector::run_lints(m, opt);
                 if (o->json) std::cout << inspector::lints_json(m, findings).dump(2) << "\n";
                 else std::cout << inspector::lints_text(m, findings);

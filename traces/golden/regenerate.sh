@@ -6,7 +6,7 @@
 #
 #   traces/golden/regenerate.sh BUILD_DIR        e.g. traces/golden/regenerate.sh build
 #
-# traces/golden/v1.0/ is NOT touched: it is the format 1.0 archive, kept loadable forever.
+# traces/golden/v1.0/ and v1.1/ are NOT touched: the archives of formats 1.0 and 1.1, kept loadable forever.
 set -eu
 
 build=${1:?usage: traces/golden/regenerate.sh BUILD_DIR}

@@ -9,7 +9,8 @@ constexpr std::array<std::string_view, event_kind_count> kind_names{
     "trace_start", "trace_end",   "task_spawn",    "task_ready",     "task_resume", "task_suspend",
     "task_exit",   "frame_enter", "frame_exit",    "resource_open",  "resource_close",
     "io_wait",     "io_ready",    "timer_arm",     "timer_fire",     "tick_begin",  "poll_begin",
-    "poll_end",    "mark",        "dropped",       "control",     "unobserved_failure",
+    "poll_end",    "mark",        "dropped",       "control",     "unobserved_failure", "acquire",
+    "release",
 };
 constexpr std::array<std::string_view, wait_reason_count> reason_names{
     "none", "sleep", "io", "join", "channel", "event", "yield", "mutex", "semaphore", "spawn", "cancel",

@@ -29,6 +29,8 @@ const std::array<kind_fields, event_kind_count> table{{
     /* dropped       */ {false, "", code_kind::none, "", "count", false},
     /* control       */ {false, "command", code_kind::control_kind, "", "", false},
     /* unobserved_failure */ {true, "", code_kind::none, "error", "", false},
+    /* acquire       */ {true, "lock", code_kind::wait_reason, "object", "", false},
+    /* release       */ {true, "lock", code_kind::wait_reason, "object", "count", false},
 }};
 
 template <typename Enum>

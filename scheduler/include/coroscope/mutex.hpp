@@ -7,6 +7,10 @@
 //                                    barging: the lock is handed over, the mutex never looks free).
 //   m.try_lock()                     a guard without waiting, or nullopt.
 //
+// Instrumentation: every time a task obtains the mutex (an uncontended lock() or try_lock(), or a
+// hand-over to a waiter) an `acquire` event names it; every release is a `release` event, so the
+// inspector knows the holder.
+//
 // Cancellation: a task cancelled while waiting leaves the queue; one cancelled after the lock was
 // handed to it (before it ran) passes the lock on. Not recursive: locking a mutex the same task
 // holds waits forever (the scheduler then reports it stuck). The mutex must outlive its waiters;
@@ -65,6 +69,8 @@ public:
             if (m_mutex->m_locked) return false;
             m_mutex->m_locked = true;
             m_granted = true;
+            detail::note_acquire(traces::wait_reason::mutex, m_mutex->m_id,
+                                 detail::current.task ? detail::current.task->id : 0);
             return true;
         }
         void await_suspend(std::coroutine_handle<> waiting) {
@@ -99,6 +105,7 @@ public:
     std::optional<guard> try_lock() {
         if (m_locked) return std::nullopt;
         m_locked = true;
+        detail::note_acquire(traces::wait_reason::mutex, m_id, detail::current.task ? detail::current.task->id : 0);
         return std::optional<guard>(guard(*this));
     }
 
@@ -110,8 +117,10 @@ public:
 private:
     // Hands the lock to the first waiter (the mutex stays locked), or frees it.
     void release() {
+        detail::note_release(traces::wait_reason::mutex, m_id, 1);
         if (detail::waiter* w = m_waiters.pop_front()) {
             static_cast<lock_awaiter*>(w)->m_granted = true;
+            detail::note_acquire(traces::wait_reason::mutex, m_id, w->task->id);
             detail::waiter_queue::wake(*w, traces::wait_reason::mutex);
         } else {
             m_locked = false;

@@ -6,6 +6,10 @@
 //   s.release(n)          returns n permits; each goes to the longest-waiting task first (FIFO).
 //   s.try_acquire()       takes a permit without waiting; false if none.
 //
+// Instrumentation: each permit taken (acquire() without waiting, try_acquire(), or a hand-over to a
+// waiter) is an `acquire` event naming the task; each release(n) a `release` event naming the
+// releasing task and n.
+//
 // Cancellation: a task cancelled while waiting leaves the queue; one cancelled after a permit was
 // handed to it (before it ran) releases that permit. The semaphore must outlive its waiters.
 #include <coroscope/cancel.hpp>
@@ -27,6 +31,8 @@ public:
             if (m_semaphore->m_permits == 0) return false;
             --m_semaphore->m_permits;
             m_granted = true;
+            detail::note_acquire(traces::wait_reason::semaphore, m_semaphore->m_id,
+                                 detail::current.task ? detail::current.task->id : 0);
             return true;
         }
         void await_suspend(std::coroutine_handle<> waiting) {
@@ -56,13 +62,16 @@ public:
     bool try_acquire() {
         if (m_permits == 0) return false;
         --m_permits;
+        detail::note_acquire(traces::wait_reason::semaphore, m_id, detail::current.task ? detail::current.task->id : 0);
         return true;
     }
     // Returns `n` permits, waking waiters first come, first served.
     void release(std::size_t n = 1) {
+        if (n > 0) detail::note_release(traces::wait_reason::semaphore, m_id, n);
         for (; n > 0; --n) {
             if (detail::waiter* w = m_waiters.pop_front()) {
                 static_cast<acquire_awaiter*>(w)->m_granted = true;
+                detail::note_acquire(traces::wait_reason::semaphore, m_id, w->task->id);
                 detail::waiter_queue::wake(*w, traces::wait_reason::semaphore);
             } else {
                 m_permits += n;

@@ -3,14 +3,14 @@
 //
 // Edges come from each waiting task's wait reason and target (scheduler/README.md, "Awaitables"):
 // join -> the joined task; mutex, semaphore, channel, event -> the object; io -> the resource;
-// sleep -> the timer. Objects a task is known to hold add "held by" edges object -> task.
+// sleep -> the timer. Objects a task holds add "held by" edges object -> task, so a waiter reaches
+// the holder(s) in two edges: task -> mutex -> holder.
 //
-// Holders are inferred, because the scheduler emits no lock/unlock events: a task that waited on a
-// mutex (or semaphore) and was then made ready with cause mutex (semaphore) was handed that object;
-// it holds it until it hands it on (it is the waker of the next hand-over) or exits. A lock taken
-// without waiting (uncontended lock(), try_lock()) and a release with no waiter leave no event, so
-// such holders are unknown (no edge), and a holder that released without a waiter still shows as
-// the holder until it exits or hands the object on. See inspector/README.md, "Limits".
+// Holders come from the `acquire` / `release` events of format 1.2 (exact: every lock, permit and
+// hand-over). Traces without them (1.0, 1.1) get holders inferred from hand-overs: a task that
+// waited on a mutex (semaphore) and was made ready with cause mutex (semaphore) was handed it and
+// holds it until it hands it on, waits on it again, or exits; a lock taken without waiting is
+// unknown there. See inspector/README.md, "Limits".
 #include <coroscope/inspector/snapshot.hpp>
 #include <coroscope/traces/event.hpp>
 
@@ -18,25 +18,33 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace coroscope::inspector {
 
 class model;
 
-// Mutex and semaphore holders known from hand-overs (see above). Fold it alongside a snapshot:
-// apply(e, s) must see the snapshot *before* e is applied to it.
+// Mutex and semaphore holders. Fold it alongside a snapshot: apply(e, s) must see the snapshot
+// *before* e is applied to it.
 class lock_tracker {
 public:
     void apply(const traces::event& e, const snapshot& before);
-    // The task last handed mutex `object`, 0 when unknown.
+    // The task holding mutex `object`, 0 when free or unknown.
     std::uint32_t mutex_holder(std::uint32_t object) const;
-    // Tasks known to hold a permit of semaphore `object` (maybe empty).
+    // Tasks holding a permit of semaphore `object` (maybe empty). A task that took permits and
+    // ended without releasing them still holds them (the permits are gone with it).
     const std::set<std::uint32_t>& semaphore_holders(std::uint32_t object) const;
+    // True once an acquire or release event was seen: holders are exact, not inferred.
+    bool exact() const { return m_exact; }
 
 private:
+    void infer(const traces::event& e, const snapshot& before);
+
+    bool m_exact = false;
     std::map<std::uint32_t, std::uint32_t> m_mutex;                // object -> holder
     std::map<std::uint32_t, std::set<std::uint32_t>> m_semaphore;  // object -> holders
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> m_permits; // (object, task) -> permits held
 };
 
 enum class node_kind : std::uint8_t { task, object, resource, timer };
@@ -52,11 +60,12 @@ struct wait_edge {
     wait_node from;
     wait_node to;
     traces::wait_reason reason = traces::wait_reason::none;
-    bool held_by = false; // object -> task: the task holds the object (inferred, see above)
+    bool held_by = false;  // object -> task: the task holds the object
+    bool inferred = false; // held_by only: from a hand-over in a trace without acquire/release events
 };
 
 // One await of a cycle: `task` waits (reason, target); the next task of the cycle is `next`
-// (the joined task, or the known holder of the mutex).
+// (the joined task, the holder of the mutex, or the only holder of the semaphore).
 struct cycle_await {
     std::uint32_t task = 0;
     traces::wait_reason reason = traces::wait_reason::none;
@@ -71,12 +80,14 @@ struct wait_cycle {
 
 struct wait_graph {
     std::vector<wait_edge> edges;          // waits (task -> node), then held-by (object -> task)
-    std::vector<wait_cycle> cycles;        // cycles among tasks through join and mutex holders
+    std::vector<wait_cycle> cycles;        // cycles among tasks through joins, mutex and semaphore holders
     std::vector<std::uint32_t> run_queue;  // the snapshot's run queue, in run order
     std::uint32_t running = 0;
 };
 
-// The task `task` waits for through a join or a mutex with a known holder (0 if none).
+// The task `task` waits for through a join, a mutex with a known holder, or a semaphore with
+// exactly one holder that has not ended (0 if none). A semaphore with several holders is freed by
+// whichever releases first, so it is not one link of a chain.
 std::uint32_t next_in_wait_chain(const snapshot& s, const lock_tracker& locks, std::uint32_t task);
 // The cycle through `task` (following next_in_wait_chain), empty when `task` is not on one.
 wait_cycle cycle_through(const snapshot& s, const lock_tracker& locks, std::uint32_t task);

@@ -131,4 +131,19 @@ inline std::uint32_t object_id(std::uint32_t& id, scheduler* sched) {
     return id;
 }
 
+// Records that `task` now holds mutex / a permit of semaphore `id` (`what` says which), so the
+// inspector knows holders exactly: an acquire event. One branch on a thread-local when not tracing.
+inline void note_acquire(traces::wait_reason what, std::uint32_t& id, std::uint32_t task) {
+    if (current.tracing) [[unlikely]]
+        current.sched->emit_now(traces::event_kind::acquire, task, static_cast<std::uint8_t>(what),
+                                object_id(id, current.sched));
+}
+// Records that the running task (0 outside a step) gives back the mutex / `count` permits: a release
+// event, emitted before the object is handed to a waiter (whose acquire follows).
+inline void note_release(traces::wait_reason what, std::uint32_t& id, std::uint64_t count) {
+    if (current.tracing) [[unlikely]]
+        current.sched->emit_now(traces::event_kind::release, current.task ? current.task->id : 0,
+                                static_cast<std::uint8_t>(what), object_id(id, current.sched), count);
+}
+
 } // namespace coroscope::detail

@@ -30,8 +30,10 @@ enum class event_kind : std::uint8_t {
     dropped = 19,       // b = events that were lost before this point (buffer full)
     control = 20,       // a debugger command took effect; code = control_kind
     unobserved_failure = 21, // task failed and nobody can read its exception (no join handle left); a = exception text string id
+    acquire = 22,       // (1.2) task now holds the mutex / a permit of the semaphore a; code = wait_reason mutex or semaphore
+    release = 23,       // (1.2) task (0 = outside a step) gave back mutex / b permits of semaphore a; code = wait_reason mutex or semaphore
 };
-inline constexpr int event_kind_count = 22;
+inline constexpr int event_kind_count = 24;
 
 // Why a task waits; also the cause recorded with task_ready.
 enum class wait_reason : std::uint8_t {
