@@ -11,7 +11,8 @@
 //
 // Freed memory is kept in the process (mallopt) so repeated runs measure the codecs, not the
 // kernel handing out fresh pages (on this VM first-touching memory costs ~9 us per 4 KiB page).
-// The first, cold binary load is reported too.
+// The first, cold binary load is reported too. Times are the thread's CPU time (bench::timer::cpu):
+// the rates are per core, and time spent descheduled on a shared machine is left out.
 #include "bench_common.hpp"
 
 #include <coroscope/coroscope.hpp>
@@ -103,20 +104,20 @@ int main() {
     const double events_json = static_cast<double>(prefix.events.size());
 
     std::string bin, jsonl, zst;
-    double write_bin = bench::median({bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); }),
-                                      bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); }),
-                                      bench::seconds([&] { bin = tr::encode(trace, tr::encoding::binary); })});
-    double write_zstd = bench::median({bench::seconds([&] { zst = tr::encode(trace, tr::encoding::binary, tr::compression::zstd); }),
-                                       bench::seconds([&] { zst = tr::encode(trace, tr::encoding::binary, tr::compression::zstd); })});
-    double write_json = bench::median({bench::seconds([&] { jsonl = tr::encode(prefix, tr::encoding::jsonl); }),
-                                       bench::seconds([&] { jsonl = tr::encode(prefix, tr::encoding::jsonl); })});
+    double write_bin = bench::median({bench::cpu_seconds([&] { bin = tr::encode(trace, tr::encoding::binary); }),
+                                      bench::cpu_seconds([&] { bin = tr::encode(trace, tr::encoding::binary); }),
+                                      bench::cpu_seconds([&] { bin = tr::encode(trace, tr::encoding::binary); })});
+    double write_zstd = bench::median({bench::cpu_seconds([&] { zst = tr::encode(trace, tr::encoding::binary, tr::compression::zstd); }),
+                                       bench::cpu_seconds([&] { zst = tr::encode(trace, tr::encoding::binary, tr::compression::zstd); })});
+    double write_json = bench::median({bench::cpu_seconds([&] { jsonl = tr::encode(prefix, tr::encoding::jsonl); }),
+                                       bench::cpu_seconds([&] { jsonl = tr::encode(prefix, tr::encoding::jsonl); })});
 
     // Round trip check (and the cold load: first touch of the loaded trace's memory).
     bool ok = true;
     double cold_bin = 0;
     {
         tr::loaded_trace loaded;
-        cold_bin = bench::seconds([&] { loaded = tr::load_bytes(bin); });
+        cold_bin = bench::cpu_seconds([&] { loaded = tr::load_bytes(bin); });
         ok = ok && loaded.report.error.empty() && loaded.trace.events == trace.events;
     }
     {
@@ -141,8 +142,8 @@ int main() {
         d.finish();
         sink_value = counter.events;
     };
-    auto bin_times = bench::interleaved_medians({load(bin), decode_only, load(zst)}, 5);
-    auto json_times = bench::interleaved_medians({load(jsonl)}, 3, 0); // the round trip check warmed it
+    auto bin_times = bench::interleaved_medians({load(bin), decode_only, load(zst)}, 5, 1, bench::timer::cpu);
+    auto json_times = bench::interleaved_medians({load(jsonl)}, 3, 0, bench::timer::cpu); // the round trip check warmed it
 
     double load_bin = bin_times[0], load_json = json_times[0];
     auto meps = [&](double s) { return events / s / 1e6; };
