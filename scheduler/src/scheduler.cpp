@@ -186,7 +186,7 @@ void scheduler::run() {
         m_tick_open = false;
         if (m_tasks.empty()) break;
         if (m_ready.empty() && !uv_loop_alive(m_loop)) {
-            if (m_debugger && m_debugger->break_stuck()) {
+            if (debugging() && m_debugger->break_stuck()) {
                 enter_pause(pause_reason::breakpoint);
                 continue;
             }
@@ -202,9 +202,10 @@ void scheduler::run() {
 }
 
 // The hot path: FIFO steps with no debugger to consult, tick after tick as long as libuv has
-// nothing to deliver (then run() polls, exactly as it would have). Untraced, a step has no
-// instrumentation branch at all. It leaves as soon as a step pauses or sets a step budget; a
-// recorder, debugger or policy switched on by a step takes effect at the next tick.
+// nothing to deliver (then run() polls, exactly as it would have). Untraced, neither a step nor a
+// tick boundary has an instrumentation branch (whether a recorder or debugger is attached is
+// decided in run(): attach them before run()). It leaves as soon as a step pauses or sets a step
+// or tick budget or the random policy.
 template <bool Traced>
 void scheduler::run_fifo_steps() {
     m_have_pick = false; // FIFO: the next task is always the front one
@@ -218,7 +219,8 @@ void scheduler::run_fifo_steps() {
         }
         // A tick boundary with tasks ready and no poll to make (see poll_io): begin the next tick
         // here, as run() would, without the trip through it.
-        if (m_tick_left > 0 || m_ready.empty() || !fifo_run() || tracing() != Traced || uv_loop_alive(m_loop))
+        if (m_tick_left > 0 || m_ready.empty() || m_paused || m_step_budget > 0 || m_tick_budget > 0 ||
+            m_random_policy || uv_loop_alive(m_loop))
             return;
         ++m_tick;
         begin_tick();

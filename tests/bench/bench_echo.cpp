@@ -6,10 +6,14 @@
 // load generator, a plain libuv client with 16 connections each doing ping-pong with 64-byte
 // messages, 60k requests per run (or 10 s, whichever comes first). Runs are interleaved.
 // Targets: coroscope >= 0.9x libuv; tracing on >= 0.98x tracing off.
+// Also reported: the server process's CPU time (user + system) per request, from wait4(). On a
+// machine shared with other work, requests/s swing with whatever else runs; CPU per request is
+// what the server itself spends and varies much less.
 #include "bench_common.hpp"
 
 #include <coroscope/coroscope.hpp>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -186,8 +190,8 @@ void client_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
     }
 }
 
-// Returns requests per second, or a negative value on failure.
-double run_load(int port) {
+// Returns requests per second, or a negative value on failure; `completed` counts the round trips.
+double run_load(int port, std::uint64_t& completed) {
     uv_loop_t loop;
     uv_loop_init(&loop);
     load_state state;
@@ -227,14 +231,20 @@ double run_load(int port) {
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     if (state.failed || state.completed == 0) return -1;
+    completed = state.completed;
     return static_cast<double>(state.completed) / std::chrono::duration<double>(state.end - state.start).count();
 }
 
 enum class server_kind { libuv, coroscope_off, coroscope_on };
 
-double measure(server_kind kind) {
+struct measurement {
+    double rate = -1;              // requests per second
+    double server_cpu_us = -1;     // the server's CPU time per request, microseconds
+};
+
+measurement measure(server_kind kind) {
     int fds[2];
-    if (::pipe(fds) != 0) return -1;
+    if (::pipe(fds) != 0) return {};
     std::fflush(stdout);
     pid_t child = ::fork();
     if (child == 0) {
@@ -252,15 +262,20 @@ double measure(server_kind kind) {
     ::close(fds[1]);
     int port = 0;
     double rate = -1;
-    if (::read(fds[0], &port, sizeof port) == sizeof port) rate = run_load(port);
+    std::uint64_t completed = 0;
+    if (::read(fds[0], &port, sizeof port) == sizeof port) rate = run_load(port, completed);
     ::close(fds[0]);
     int status = 0;
-    ::waitpid(child, &status, 0);
+    rusage usage{};
+    ::wait4(child, &status, 0, &usage);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::fprintf(stderr, "bench-echo: server exited with status %d\n", status);
-        return -1;
+        return {};
     }
-    return rate;
+    if (rate < 0 || completed == 0) return {};
+    double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                   static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+    return {rate, cpu_s * 1e6 / static_cast<double>(completed)};
 }
 
 } // namespace
@@ -271,16 +286,20 @@ int main() {
     std::printf("bench-echo: %d connections x 64-byte ping-pong, %llu requests per run, median of %d interleaved "
                 "runs after 1 warmup\n",
                 connections, static_cast<unsigned long long>(requests_per_run), runs);
-    std::vector<std::vector<double>> rates(3);
+    std::vector<std::vector<double>> rates(3), cpu(3);
     const server_kind kinds[3] = {server_kind::libuv, server_kind::coroscope_off, server_kind::coroscope_on};
     for (int r = -1; r < runs; ++r) {
         for (int k = 0; k < 3; ++k) {
-            double rate = measure(kinds[k]);
+            measurement m = measure(kinds[k]);
+            double rate = m.rate;
             if (rate < 0) {
                 std::fprintf(stderr, "bench-echo: a run failed\n");
                 return 1;
             }
-            if (r >= 0) rates[k].push_back(rate);
+            if (r >= 0) {
+                rates[k].push_back(rate);
+                cpu[k].push_back(m.server_cpu_us);
+            }
         }
     }
     double uv = bench::median(rates[0]) / 1e3, off = bench::median(rates[1]) / 1e3, on = bench::median(rates[2]) / 1e3;
@@ -292,6 +311,15 @@ int main() {
                             ">= 0.9x libuv", bench::check(off >= 0.9 * uv)},
                            {"coroscope server, tracing on (/dev/null)", on, "k req/s", fmt("%.3fx off", on / off),
                             ">= 0.98x off", bench::check(on >= 0.98 * off)},
+                       });
+    double cpu_uv = bench::median(cpu[0]), cpu_off = bench::median(cpu[1]), cpu_on = bench::median(cpu[2]);
+    bench::print_table("Echo server CPU time per request (user + system, microseconds; lower is better)",
+                       {
+                           {"plain libuv server", cpu_uv, "us/request", "", "(info)", bench::verdict::none},
+                           {"coroscope server, tracing off", cpu_off, "us/request",
+                            fmt("%.2fx libuv req/CPU-s", cpu_uv / cpu_off), "(info)", bench::verdict::none},
+                           {"coroscope server, tracing on (/dev/null)", cpu_on, "us/request",
+                            fmt("%.3fx off req/CPU-s", cpu_off / cpu_on), "(info)", bench::verdict::none},
                        });
     return 0;
 }
