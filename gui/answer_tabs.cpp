@@ -30,11 +30,11 @@ bool parse_answer_tab(std::string_view name, answer_tab& out) {
     return false;
 }
 
-void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s) {
+void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live) {
     const std::uint64_t events = m.trace().events.size();
     const std::uint64_t last_ts = m.history().last_ts();
     // A trace that grew since the last pass (live) waits for the refresh interval; a new or first one does not.
-    bool grew = cache.trace_events != answers_cache::none && events > cache.trace_events;
+    bool grew = live && cache.trace_events != answers_cache::none && events > cache.trace_events;
     if ((cache.trace_events != events || cache.trace_last_ts != last_ts) &&
         (!grew || now_s - cache.trace_computed_s >= live_refresh_s)) {
         cache.trace_computed_s = now_s;
@@ -47,7 +47,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
         cache.rows_events = answers_cache::none;
     }
     // Following a live program the cursor moves with every step: refresh at the interval then.
-    bool moving = m.following() && cache.graph_events != answers_cache::none;
+    bool moving = live && m.following() && cache.graph_events != answers_cache::none;
     if ((cache.graph_events != events || cache.graph_cursor != m.cursor()) &&
         (!moving || now_s - cache.graph_computed_s >= live_refresh_s)) {
         cache.graph_computed_s = now_s;
@@ -59,7 +59,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
 
 void draw_answer_tabs(session& s, ui_state& ui) {
     panels_state& p = ui.panels;
-    refresh_answers(s.model, p.cache, ImGui::GetTime());
+    refresh_answers(s.model, p.cache, ImGui::GetTime(), s.live != nullptr);
 
     // Counts in the tab titles say where there is something to look at without opening it.
     std::array<std::string, answer_tab_count> titles;

@@ -84,10 +84,10 @@ struct panels_state {
 };
 
 // Brings the cached answers up to date with the model (cheap when nothing changed). While events
-// stream in (live), they are recomputed at most every `live_refresh_s` seconds of `now_s`: each is
-// a pass over the whole trace.
+// stream in (`live`), they are recomputed at most every `live_refresh_s` seconds of `now_s`: each is
+// a pass over the whole trace. A replay (a file, however it was loaded) is never throttled.
 inline constexpr double live_refresh_s = 0.5;
-void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s);
+void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live);
 
 // The tab bar and the panel of the chosen tab (answer_tabs.cpp).
 void draw_answer_tabs(session& s, ui_state& ui);

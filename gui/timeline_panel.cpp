@@ -328,7 +328,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     const inspector::history& h = m.history();
     ImGuiIO& io = ImGui::GetIO();
 
-    refresh_answers(m, ui.panels.cache, ImGui::GetTime()); // resource lanes
+    refresh_answers(m, ui.panels.cache, ImGui::GetTime(), s.live != nullptr); // resource lanes
     const std::vector<inspector::resource_lane>& resources = ui.panels.cache.resources;
     const std::vector<task_row> lanes = task_rows(h, ui.panels.timeline_collapsed);
 

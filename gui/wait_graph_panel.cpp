@@ -235,10 +235,17 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
         bool cyc = a.in_cycle && b.in_cycle;
         ImVec2 pa = border_point(rect0(a), rect1(a), center(b));
         ImVec2 pb = border_point(rect0(b), rect1(b), center(a));
+        // A pair of opposite edges (a 2-task cycle) would overlap: each moves to its own right.
+        if (std::find(links.begin(), links.end(), std::make_pair(links[i].second, links[i].first)) != links.end()) {
+            float dx = pb.x - pa.x, dy = pb.y - pa.y, len = std::max(1.0f, std::sqrt(dx * dx + dy * dy));
+            ImVec2 off(-dy / len * 6, dx / len * 6);
+            pa = ImVec2(pa.x + off.x, pa.y + off.y);
+            pb = ImVec2(pb.x + off.x, pb.y + off.y);
+        }
         rgb c = cyc ? color_cycle : wait_color(e.reason);
         arrow(dl, pa, pb, to_u32(c), cyc ? 3.0f : 1.5f, e.held_by);
         const char* what = e.held_by ? "held by" : traces::to_string(e.reason).data();
-        ImVec2 mid((pa.x + pb.x) * 0.5f, (pa.y + pb.y) * 0.5f);
+        ImVec2 mid(pa.x + (pb.x - pa.x) * 0.4f, pa.y + (pb.y - pa.y) * 0.4f); // off-centre: opposite edges' labels apart
         ImVec2 ts = ImGui::CalcTextSize(what);
         dl->AddRectFilled(ImVec2(mid.x - ts.x * 0.5f - 2, mid.y - ts.y * 0.5f), ImVec2(mid.x + ts.x * 0.5f + 2, mid.y + ts.y * 0.5f),
                           IM_COL32(30, 33, 40, 220), 2.0f);
