@@ -41,9 +41,9 @@ build: configure
 # The GUI on the default sample. Without a display, say so and show the offscreen command.
 run: build
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-	  echo 'make run: no display (DISPLAY is not set); offscreen: $(XVFB) $(BUILD)/bin/coroscope --screenshot coroscope.png'; \
+	  echo 'make run: no display (DISPLAY is not set); offscreen: $(XVFB) $(BUILD)/bin/coroscope launch nested --paused --screenshot coroscope.png'; \
 	else \
-	  $(BUILD)/bin/coroscope; \
+	  $(BUILD)/bin/coroscope launch nested --paused; \
 	fi
 
 # Every test; the GUI tests need a display, so CTest runs under a virtual X server.

@@ -11,23 +11,6 @@
 
 namespace coroscope::gui {
 
-void open_trace(session& s, const std::string& path) {
-    traces::loaded_trace loaded = traces::load_file(path);
-    s.source = path;
-    s.report = loaded.report;
-    s.loaded = loaded.report.header_ok && !loaded.report.fatal;
-    s.model = inspector::model(loaded.trace);
-    std::string problems = traces::describe_problems(path, loaded.report);
-    if (!problems.empty()) {
-        auto severity = loaded.report.fatal ? message::level::error : message::level::warning;
-        if (!loaded.report.fatal && loaded.report.truncated)
-            problems += " - showing the " + std::to_string(loaded.trace.events.size()) + " complete events before the cut";
-        s.add(severity, problems);
-    }
-    if (s.loaded && !s.model.history().ended() && !loaded.report.truncated)
-        s.add(message::level::info, "no trace_end: the program did not finish recording");
-}
-
 std::string save_trace(const session& s, const std::string& path) {
     if (path.empty()) return "no file name given";
     return traces::save_file(path, s.model.trace().to_trace(), traces::encoding_for_path(path));
@@ -178,7 +161,16 @@ void draw_app(session& s, ui_state& ui) {
                              ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::Begin("coroscope", nullptr, flags);
     handle_keyboard(s, ui);
+    if ((s.live || s.loaded) && ImGui::SmallButton("Open...")) ui.shell.show_launcher = true;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("open a trace, launch a sample, attach to a program");
+    ImGui::SameLine();
     draw_header(s);
+    if (!s.live && !s.loaded) { // started bare, or nothing could be read yet: the launcher fills the window
+        draw_messages(s);
+        draw_launcher_page(s, ui);
+        ImGui::End();
+        return;
+    }
 
     const float line = ImGui::GetFrameHeightWithSpacing();
     if (s.live) {
@@ -193,6 +185,7 @@ void draw_app(session& s, ui_state& ui) {
     ImGui::EndChild();
 
     draw_messages(s);
+    draw_loading_status(s);
 
     float avail = ImGui::GetContentRegionAvail().y;
     float spacing = ImGui::GetStyle().ItemSpacing.y;
@@ -229,6 +222,7 @@ void draw_app(session& s, ui_state& ui) {
     draw_timeline_panel(s, ui);
     ImGui::EndChild();
     ImGui::End();
+    draw_launcher_window(s, ui);
 }
 
 } // namespace coroscope::gui

@@ -3,6 +3,8 @@
 // (ui_state) and the panels that draw them with ImGui. main.cpp owns GLFW/GL and calls draw_app()
 // once per frame between ImGui::NewFrame() and ImGui::Render().
 #include "live.hpp"
+#include "loader.hpp"
+#include "shell.hpp"
 #include "panels.hpp"
 
 #include <coroscope/inspector/model.hpp>
@@ -29,13 +31,11 @@ struct session {
     bool loaded = false;             // at least a header was read
     std::vector<message> messages;   // shown in a banner under the controls
     std::unique_ptr<live_link> live; // live mode: the program the events come from (null = replay)
+    std::unique_ptr<trace_loader> loading; // a file being read in the background (shell.hpp)
     live_link::phase seen_phase = live_link::phase::starting; // the phase already turned into messages
 
     void add(message::level severity, std::string text) { messages.push_back({severity, std::move(text)}); }
 };
-
-// Loads a trace file into s (replacing what was there). Problems become messages; never throws.
-void open_trace(session& s, const std::string& path);
 
 // Writes the model's trace (what was received or loaded so far); .jsonl = JSON Lines, else binary.
 // Returns "" or the error.
@@ -64,6 +64,8 @@ struct ui_state {
     // Function keys as ImGui 1.86 key indices (it has no ImGuiKey_F5..: the backend indexes by its
     // own key codes, so main.cpp, which knows GLFW, fills these in). -1 = not mapped.
     int key_f5 = -1, key_f10 = -1, key_f11 = -1;
+
+    shell_state shell;                 // launcher, loading presets, recent files (shell.hpp)
 
     panels_state panels;               // the answers area: tab, filters, cached answers (panels.hpp)
 };

@@ -2,6 +2,9 @@
 // command line, opens the window, runs the frame loop and takes screenshots; app.cpp draws.
 #include "app.hpp"
 #include "recorder.hpp"
+#include "script.hpp"
+#include "settings.hpp"
+#include "shell.hpp"
 #include "theme.hpp"
 
 #include <CLI/CLI.hpp>
@@ -11,6 +14,7 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -67,7 +71,7 @@ void record_sample(gui::session& s, const std::string& name) {
         s.add(gui::message::level::error, r.error);
         return;
     }
-    gui::open_trace(s, trace);
+    gui::start_open(s, trace);
     if (!r.ok) s.add(gui::message::level::warning, r.error);
     s.add(gui::message::level::info, "recorded sample-" + name + " to " + trace);
 }
@@ -136,13 +140,21 @@ struct live_script {
 };
 
 // One line for scripts and tests: where the cursor is and what the connection is.
-void print_state(const gui::session& s) {
+void print_state(const gui::session& s, const gui::ui_state& ui) {
     const inspector::model& m = s.model;
     std::size_t tasks = 0;
     for (const auto& t : m.history().tasks()) tasks += t.known ? 1 : 0;
     std::string line = "coroscope: state cursor_step=" + std::to_string(m.cursor()) + " steps=" + std::to_string(m.step_count()) +
                        " ticks=" + std::to_string(m.history().tick_count()) + " events=" + std::to_string(m.trace().events.size()) +
                        " tasks=" + std::to_string(tasks) + " following=" + (m.following() ? "1" : "0");
+    // What the user looks at: the selected task and its stack depth at the cursor, the timeline view.
+    const inspector::task_snapshot* selected = m.state().task(ui.selected_task);
+    char view[96];
+    std::snprintf(view, sizeof view, " ns_per_px=%.6g view_begin_ns=%.6g", ui.ns_per_px, ui.view_begin_ns);
+    line += " selected_task=" + std::to_string(ui.selected_task) +
+            " depth=" + (selected ? std::to_string(selected->stack.size()) : std::string("-")) + view +
+            " loaded=" + (s.loaded ? "1" : "0") + " view=" + (s.live ? "live" : s.loaded ? "trace" : "launcher") +
+            " samples=" + std::to_string(ui.shell.samples.size()) + " recent=" + std::to_string(ui.shell.settings.recent.size());
     if (s.live) {
         const gui::live_link& l = *s.live;
         auto code = l.exit_code();
@@ -158,16 +170,34 @@ void print_state(const gui::session& s) {
     std::fflush(stdout);
 }
 
+// Messages added since `before` go to stderr too (scripts and tests read them there).
+void echo_messages(const gui::session& s, std::size_t before) {
+    for (std::size_t i = before < s.messages.size() ? before : 0; i < s.messages.size(); ++i)
+        if (s.messages[i].severity != gui::message::level::info) std::fprintf(stderr, "coroscope: %s\n", s.messages[i].text.c_str());
+}
+
+// imgui.ini lives in the config directory, which is created only when there is something to save.
+void save_layout(const gui::settings_store& settings, std::string& saved_ini) {
+    std::size_t size = 0;
+    const char* data = ImGui::SaveIniSettingsToMemory(&size);
+    std::string ini(data, size);
+    if (ini == saved_ini || settings.dir.empty()) return;
+    std::string error = settings.write_file("imgui.ini", ini);
+    if (!error.empty()) std::fprintf(stderr, "coroscope: the window layout was not saved: %s\n", error.c_str());
+    saved_ini = std::move(ini);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"coroscope: visual debugger for coroutine schedulers.\n"
-                 "Without a subcommand it launches sample-nested live, paused before step 0."};
+                 "Without a subcommand it shows the launcher: samples, recent traces, open a file, attach."};
     app.fallthrough(true);
-    std::string open_path, sample_name = "nested", screenshot;
+    std::string open_path, sample_name = "nested", screenshot, script_path;
     int frames = 3, width = 1600, height = 1000;
+    float scale = 0;
     long long select_task = -1, seek_step = -1;
-    auto* open = app.add_subcommand("open", "open a trace file");
+    auto* open = app.add_subcommand("open", "open a trace file (read in the background, with a progress bar)");
     open->add_option("trace", open_path, "trace file (JSON Lines or binary)")->required();
     auto* record = app.add_subcommand("record-sample", "run samples/NAME (bin/sample-NAME) with tracing and open its trace");
     record->add_option("name", sample_name, "sample name, e.g. nested")->required();
@@ -194,7 +224,10 @@ int main(int argc, char** argv) {
     app.add_flag("--live-continue", live_continue, "live: after the steps and ticks, continue and wait for the next pause or the exit");
     app.add_flag("--until-exit", until_exit, "live: wait until the program exits (before the screenshot)");
     app.add_option("--live-timeout", live_timeout, "live: seconds the script may take")->capture_default_str();
-    app.add_flag("--print-state", print, "at exit print one line: cursor_step=, steps=, connection=, status=...");
+    app.add_option("--script", script_path,
+                   "run the commands in FILE one per line across frames (select, step, back, tick, tick-back, seek, "
+                   "seek-time, zoom, fit, wait-loaded, open, frames, screenshot), then exit");
+    app.add_flag("--print-state", print, "at exit print one line: cursor_step=, steps=, selected_task=, depth=, connection=, status=...");
     app.add_option("--save", save_path, "at exit write the trace shown (.jsonl = JSON Lines, else binary)");
     app.add_option("--screenshot", screenshot, "render, save the window as this PNG and exit");
     app.add_option("--frames", frames, "frames to render before the screenshot")->capture_default_str()->check(CLI::Range(1, 10000));
@@ -202,6 +235,8 @@ int main(int argc, char** argv) {
     app.add_option("--seek", seek_step, "put the cursor before this step (live: after the script; stops following)");
     app.add_option("--width", width, "window width")->capture_default_str()->check(CLI::Range(320, 16384));
     app.add_option("--height", height, "window height")->capture_default_str()->check(CLI::Range(240, 16384));
+    app.add_option("--scale", scale, "UI scale for high-DPI screens (default: the monitor's content scale)")
+        ->check(CLI::Range(0.5f, 4.0f));
     std::string panel_name;
     app.add_option("--panel", panel_name, "show this tab of the answers area: graph, spawn-tree, resources, events, stats, lints")
         ->check([](const std::string& v) {
@@ -210,30 +245,71 @@ int main(int argc, char** argv) {
         });
     CLI11_PARSE(app, argc, argv);
 
-    // The window first: without a display there is nothing to record or load for.
+    // A bad script is a usage error: say where before opening anything.
+    std::optional<gui::script_runner> runner;
+    if (!script_path.empty()) {
+        gui::parsed_script parsed = gui::load_script(script_path);
+        if (!parsed.error.empty()) {
+            std::fprintf(stderr, "coroscope: %s\n", parsed.error.c_str());
+            return 2;
+        }
+        runner.emplace(std::move(parsed.commands));
+    }
+
+    // The display first: without one there is nothing to record or load for.
     glfwSetErrorCallback(on_glfw_error);
     if (!glfwInit()) return no_display(argv[0]);
+
+    // ImGui's context and imgui.ini before the window: the ini says how big the window was.
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    gui::session session;
+    gui::ui_state ui;
+    gui::shell_state& shell = ui.shell;
+    shell.settings.dir = gui::config_dir();
+    shell.settings.load();
+    gui::register_shell_settings(shell);
+    std::string saved_ini = shell.settings.read_file("imgui.ini");
+    if (!saved_ini.empty()) ImGui::LoadIniSettingsFromMemory(saved_ini.data(), saved_ini.size());
+    // Screenshots and scripts are reproducible: they use --width/--height, never a remembered size.
+    bool sized = app.count("--width") + app.count("--height") > 0 || !screenshot.empty() || runner;
+    if (!sized && shell.window_width > 0) {
+        width = shell.window_width;
+        height = shell.window_height;
+    }
+
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
     GLFWwindow* window = glfwCreateWindow(width, height, "Coroscope", nullptr, nullptr);
     if (!window) {
+        ImGui::DestroyContext();
         glfwTerminate();
         return no_display(argv[0]);
     }
     glfwMakeContextCurrent(window);
-    glfwSwapInterval(screenshot.empty() ? 1 : 0);
+    glfwSwapInterval(screenshot.empty() && !runner ? 1 : 0);
+    if (scale <= 0) { // not given: follow the monitor (2 on a typical high-DPI screen, 1 under Xvfb)
+        float sx = 1, sy = 1;
+        glfwGetWindowContentScale(window, &sx, &sy);
+        scale = std::clamp(sx, 0.5f, 4.0f);
+    }
 
-    IMGUI_CHECKVERSION();
-    ImGui::CreateContext();
-    gui::setup_theme(16.0f);
+    gui::setup_theme(scale);
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
-    gui::session session;
+    ui.panels.tab_requested = !panel_name.empty() && gui::parse_answer_tab(panel_name, ui.panels.tab);
+    ui.key_f5 = GLFW_KEY_F5;
+    ui.key_f10 = GLFW_KEY_F10;
+    ui.key_f11 = GLFW_KEY_F11;
+    shell.samples = gui::find_samples(gui::executable_dir());
+    shell.preset_task = select_task;
+    shell.preset_seek = seek_step;
+
     if (*open) {
-        gui::open_trace(session, open_path);
+        gui::start_open(session, open_path);
     } else if (*record) {
         record_sample(session, sample_name);
     } else if (*attach) {
@@ -242,24 +318,13 @@ int main(int argc, char** argv) {
     } else if (*launch) {
         session.live = gui::live_link::launch(launch_program, launch_args, launch_paused);
         session.source = launch_program;
-    } else { // bare `coroscope` (make run): the default sample, live, paused so step 0 is visible
-        session.live = gui::live_link::launch("nested", {}, true);
-        session.source = "nested";
-    }
-    for (const gui::message& msg : session.messages)
-        if (msg.severity != gui::message::level::info) std::fprintf(stderr, "coroscope: %s\n", msg.text.c_str());
+    } // else bare `coroscope`: the launcher
+    echo_messages(session, 0);
     if (session.live) session.live->settle(session.model, std::chrono::seconds(6));
-    gui::ui_state ui;
-    ui.panels.tab_requested = !panel_name.empty() && gui::parse_answer_tab(panel_name, ui.panels.tab);
-    ui.key_f5 = GLFW_KEY_F5;
-    ui.key_f10 = GLFW_KEY_F10;
-    ui.key_f11 = GLFW_KEY_F11;
     if (session.live) {
         if (select_task >= 0) ui.selected_task = static_cast<std::uint32_t>(select_task);
-    } else {
-        gui::apply_presets(session, ui, select_task, seek_step);
-        if (live_steps || live_ticks || until_exit || live_continue || !live_breaks.empty())
-            session.add(gui::message::level::warning, "--live-* and --until-exit apply to launch and attach only");
+    } else if (live_steps || live_ticks || until_exit || live_continue || !live_breaks.empty()) {
+        session.add(gui::message::level::warning, "--live-* and --until-exit apply to launch and attach only");
     }
     // In live mode a screenshot waits for the connection (and the script) to settle.
     std::optional<live_script> script;
@@ -272,35 +337,49 @@ int main(int argc, char** argv) {
         script->until_exit = until_exit;
         script->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long long>(live_timeout * 1000));
     }
-    int settled_frames = 0; // frames drawn since the script finished
+    int quiet_frames = 0; // frames drawn since loading, the live script and --script all settled
 
     int exit_code = 0;
     int saved = 0; // F12 screenshots taken
     gui::live_link::phase reported = gui::live_link::phase::starting;
     for (int frame = 0; !glfwWindowShouldClose(window); ++frame) {
         glfwPollEvents();
+        std::size_t messages_before = session.messages.size();
+        if (gui::update_loading(session, ui)) echo_messages(session, messages_before);
         gui::update_live(session, ui);
         if (session.live && session.live->current_phase() != reported) {
             reported = session.live->current_phase();
             if (reported == gui::live_link::phase::failed || reported == gui::live_link::phase::disconnected)
                 std::fprintf(stderr, "coroscope: %s\n", session.live->status_text().c_str());
         }
-        bool settled = true;
+        bool settled = !session.loading;
+        if (script && !session.live) script.reset(); // the launcher replaced the live program with a file
         if (script) {
             bool was_done = script->done;
-            settled = script->advance(*session.live);
-            if (settled && !was_done && !script->error.empty()) {
+            bool live_settled = script->advance(*session.live);
+            if (live_settled && !was_done && !script->error.empty()) {
                 std::fprintf(stderr, "coroscope: live script: %s\n", script->error.c_str());
                 session.add(gui::message::level::error, "live script: " + script->error);
                 exit_code = 1;
             }
-            if (settled && !was_done && seek_step >= 0) { // live --seek: step back in history once the script is done
+            if (live_settled && !was_done && seek_step >= 0) { // live --seek: step back in history once the script is done
                 session.model.seek(static_cast<std::uint64_t>(seek_step));
                 ui.follow_cursor = true;
             }
-            if (settled) ++settled_frames;
-            else if (!screenshot.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2)); // leave the CPU to the program
+            settled = settled && live_settled;
+            if (!live_settled && (!screenshot.empty() || runner))
+                std::this_thread::sleep_for(std::chrono::milliseconds(2)); // leave the CPU to the program
         }
+        std::string script_shot;
+        if (runner && settled) {
+            std::size_t before = session.messages.size();
+            script_shot = runner->advance(session, ui);
+            echo_messages(session, before);
+            settled = runner->finished() && !session.loading;
+        }
+        quiet_frames = settled ? quiet_frames + 1 : 0;
+        if (!settled && !screenshot.empty() && session.loading) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
@@ -318,21 +397,39 @@ int main(int argc, char** argv) {
             if (write_screenshot(window, path)) session.add(gui::message::level::info, "saved the window to " + path);
             else session.add(gui::message::level::error, "cannot write " + path);
         }
-        // Two frames after the script settles, so that the last events are drawn.
-        if (!screenshot.empty() && frame + 1 >= frames && settled && (!script || settled_frames >= 3)) {
+        if (!script_shot.empty() && !write_screenshot(window, script_shot)) {
+            std::fprintf(stderr, "coroscope: script: cannot write %s\n", script_shot.c_str());
+            exit_code = 1;
+        }
+        if (!sized) {
+            int ww = 0, wh = 0;
+            glfwGetWindowSize(window, &ww, &wh);
+            gui::remember_window_size(shell, ww, wh);
+        }
+        if (ImGui::GetIO().WantSaveIniSettings) {
+            save_layout(shell.settings, saved_ini);
+            ImGui::GetIO().WantSaveIniSettings = false;
+        }
+        // A few frames after everything settled, so that the last events and the fit are drawn.
+        bool finished = frame + 1 >= frames && quiet_frames >= 3;
+        if (!screenshot.empty() && finished) {
             if (!write_screenshot(window, screenshot)) {
                 std::fprintf(stderr, "coroscope: cannot write %s\n", screenshot.c_str());
                 exit_code = 1;
             }
             break;
         }
+        if (runner && finished) break; // --script: the window closes after the last command
         glfwSwapBuffers(window);
     }
 
-    if (print) print_state(session);
-    // A script or screenshot run of a program that never connected fails (the picture shows why).
+    if (print) print_state(session, ui);
+    // A script or screenshot run of a program that never connected fails (the picture shows why),
+    // and so does one whose trace could not be read, or whose script went wrong.
     if (!screenshot.empty() && session.live && session.live->current_phase() == gui::live_link::phase::failed)
         exit_code = 1;
+    if ((!screenshot.empty() || runner) && *open && !session.loaded) exit_code = 1;
+    if (runner && !runner->errors().empty()) exit_code = 1;
     if (!save_path.empty()) {
         std::string error = gui::save_trace(session, save_path);
         if (error.empty()) {
@@ -342,6 +439,8 @@ int main(int argc, char** argv) {
             exit_code = 1;
         }
     }
+    save_layout(shell.settings, saved_ini);
+    session.loading.reset();
     session.live.reset(); // disconnect; a launched program still running is stopped
 
     ImGui_ImplOpenGL3_Shutdown();

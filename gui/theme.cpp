@@ -7,7 +7,7 @@
 
 namespace coroscope::gui {
 
-void setup_theme(float font_size) {
+void setup_theme(float scale) {
     ImGui::StyleColorsDark();
     ImGuiStyle& style = ImGui::GetStyle();
     style.WindowRounding = 0.0f;
@@ -28,13 +28,20 @@ void setup_theme(float font_size) {
     c[ImGuiCol_Header] = ImVec4(0.26f, 0.42f, 0.66f, 0.55f);
     c[ImGuiCol_HeaderHovered] = ImVec4(0.26f, 0.42f, 0.66f, 0.35f);
     c[ImGuiCol_HeaderActive] = ImVec4(0.26f, 0.42f, 0.66f, 0.70f);
+    style.ScaleAllSizes(scale); // paddings, spacings, roundings, scrollbars: high-DPI screens
 
     ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr; // the layout is fixed; nothing to save
+    io.IniFilename = nullptr; // main.cpp loads and saves imgui.ini itself, in the config directory (settings.hpp)
     const char* font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
     std::error_code ec;
-    if (std::filesystem::exists(font, ec)) io.Fonts->AddFontFromFileTTF(font, font_size);
-    else io.Fonts->AddFontDefault();
+    // The font is rasterized at the scaled size (sharp), not magnified with FontGlobalScale (blurry).
+    if (std::filesystem::exists(font, ec)) {
+        io.Fonts->AddFontFromFileTTF(font, 16.0f * scale);
+    } else {
+        ImFontConfig config;
+        config.SizePixels = 13.0f * scale;
+        io.Fonts->AddFontDefault(&config);
+    }
 }
 
 void panel_title(const char* title, const char* subtitle) {

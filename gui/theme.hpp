@@ -15,8 +15,9 @@ inline constexpr rgb color_text_location{120, 170, 220};
 inline constexpr rgb color_warning{240, 180, 60};
 inline constexpr rgb color_error{240, 90, 90};
 
-// Sets the style and loads a readable font (DejaVu Sans if installed, else ImGui's default).
-void setup_theme(float font_size);
+// Sets the style and loads a readable font (DejaVu Sans 16 px if installed, else ImGui's default),
+// both scaled by `scale` (--scale, or the monitor's content scale on high-DPI screens).
+void setup_theme(float scale);
 
 // A titled section header inside a panel: bold-ish title text and a separator.
 void panel_title(const char* title, const char* subtitle = nullptr);

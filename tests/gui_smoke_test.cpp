@@ -34,6 +34,25 @@ void require_display() {
              "or `xvfb-run -a -s \"-screen 0 1600x1000x24\" " << bin << "/gui_smoke_test`");
 }
 
+// A private config directory (XDG_CONFIG_HOME), so tests never read or write the user's settings.
+std::string fresh_config(const std::string& name) {
+    std::string dir = test_support::temp_path(name);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+// The `coroscope: state k=v ...` line printed by --print-state (up to status=, free text).
+std::string state_field(const std::string& out, const std::string& key) {
+    auto line_at = out.find("coroscope: state ");
+    if (line_at == std::string::npos) return "";
+    std::string line = out.substr(line_at, out.find('\n', line_at) - line_at);
+    auto at = line.find(" " + key + "=");
+    if (at == std::string::npos) return "";
+    at += key.size() + 2;
+    return line.substr(at, line.find(' ', at) - at);
+}
+
 std::string record_nested() {
     std::string path = test_support::temp_path("gui-nested.trace");
     auto r = run_command("COROSCOPE_TRACE=" + path + " " + bin + "/sample-nested");
@@ -49,10 +68,16 @@ TEST_CASE("coroscope renders a recorded trace with the selected task and the cur
     std::string png = test_support::temp_path("gui-smoke.png");
     std::remove(png.c_str());
 
-    auto r = run_command(bin + "/coroscope open " + trace + " --screenshot " + png +
+    std::string config = fresh_config("smoke-config");
+    auto r = run_command("XDG_CONFIG_HOME=" + config + " " + bin + "/coroscope open " + trace + " --screenshot " + png +
                          " --frames 3 --select-task 5 --seek 12 2>&1");
     INFO("coroscope printed: " << r.out);
     REQUIRE(r.status == 0);
+    // The trace is now the most recent file, by its absolute path.
+    std::ifstream recent(config + "/coroscope/recent");
+    std::string first;
+    REQUIRE(std::getline(recent, first));
+    CHECK(first == std::filesystem::absolute(trace).lexically_normal().string());
 
     image img = load_png(png);
     REQUIRE(img.ok());
@@ -102,4 +127,56 @@ TEST_CASE("coroscope without a display says how to render offscreen and exits 2"
     CHECK(r.out.find("coroscope: no display") == 0);
     CHECK(r.out.find("xvfb-run") != std::string::npos);
     CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+}
+
+TEST_CASE("coroscope started bare shows the launcher: the samples next to it and the recent files") {
+    require_display();
+    std::string config = fresh_config("launcher-config");
+    std::filesystem::create_directories(config + "/coroscope");
+    std::ofstream(config + "/coroscope/recent") << "/data/one.trace\n/data/two.trace\n";
+    std::size_t samples = 0;
+    for (const auto& e : std::filesystem::directory_iterator(bin))
+        samples += e.path().filename().string().rfind("sample-", 0) == 0 ? 1 : 0;
+    REQUIRE(samples >= 1);
+    std::string png = test_support::temp_path("launcher.png");
+    std::remove(png.c_str());
+
+    auto r = run_command("XDG_CONFIG_HOME=" + config + " " + bin + "/coroscope --screenshot " + png +
+                         " --frames 3 --print-state 2>&1");
+    INFO("coroscope printed: " << r.out);
+    REQUIRE(r.status == 0);
+    CHECK(state_field(r.out, "view") == "launcher");
+    CHECK(state_field(r.out, "samples") == std::to_string(samples));
+    CHECK(state_field(r.out, "recent") == "2");
+    CHECK(state_field(r.out, "connection") == "replay");
+    image img = load_png(png);
+    REQUIRE(img.ok());
+    // One Launch button per sample and one Open button per recent file: ImGui's button blue over
+    // the panel background (ImGuiCol_Button at 40% over ChildBg), at least 1500 pixels each.
+    CHECK(count_near(img, {45, 80, 124}, 6) > (samples + 2) * 1500);
+    // Nothing is running: no timeline colors.
+    CHECK(count_near(img, coroscope::gui::color_wait_sleep, 4) < 50);
+    // The layout and the launcher's choices were written to imgui.ini in the config directory.
+    std::ifstream ini_file(config + "/coroscope/imgui.ini");
+    std::string ini((std::istreambuf_iterator<char>(ini_file)), std::istreambuf_iterator<char>());
+    CHECK(ini.find("[Coroscope][shell]\nLaunchPaused=1\nAttachAddress=127.0.0.1:7000\n") != std::string::npos);
+    std::remove(png.c_str());
+}
+
+TEST_CASE("a file that cannot be read is an error in the window, with the reason") {
+    require_display();
+    std::string config = fresh_config("missing-config");
+    std::string png = test_support::temp_path("missing.png");
+    std::remove(png.c_str());
+    auto r = run_command("XDG_CONFIG_HOME=" + config + " " + bin + "/coroscope open /nonexistent/run.trace --screenshot " +
+                         png + " --frames 2 --print-state 2>&1");
+    INFO("coroscope printed: " << r.out);
+    CHECK(r.status == 1); // a screenshot of nothing loaded fails the run
+    CHECK(r.out.find("coroscope: /nonexistent/run.trace: cannot open file: No such file or directory") != std::string::npos);
+    CHECK(state_field(r.out, "view") == "launcher");
+    CHECK(state_field(r.out, "recent") == "0"); // not remembered
+    image img = load_png(png);
+    REQUIRE(img.ok());
+    CHECK(count_near(img, {240, 90, 90}, 30) > 15); // the red "error:" tag (theme.hpp color_error); the launcher has no red
+    std::remove(png.c_str());
 }
