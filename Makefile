@@ -59,9 +59,9 @@ asan: deps
 
 # Benchmarks: a separate Release build; each program prints ratios against a baseline of the same run.
 BENCH_BUILD ?= build-bench
-BENCHES     := bench-switch bench-tracing bench-trace-load bench-echo bench-seek bench-live
+BENCHES     := bench-switch bench-tracing bench-trace-load bench-echo bench-seek bench-live bench-gui-frame
 bench: deps bench-deps
-	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCOROSCOPE_BUILD_BENCH=ON -DCOROSCOPE_BUILD_GUI=OFF -DBUILD_TESTING=OFF
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DCOROSCOPE_BUILD_BENCH=ON -DCOROSCOPE_BUILD_GUI=ON -DBUILD_TESTING=OFF
 	cmake --build $(BENCH_BUILD) -j$(JOBS) --target $(BENCHES)
 	@for b in $(BENCHES); do $(BENCH_BUILD)/bin/$$b || exit 1; done
 
