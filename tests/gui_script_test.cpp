@@ -61,7 +61,7 @@ std::string config_env(const std::string& name) {
 
 } // namespace
 
-TEST_CASE("script lines parse into commands; a bad line is named by file and line") {
+TEST_CASE("script lines parse into commands, a bad line is named by file and line") {
     using v = coroscope::gui::script_command::verb;
     auto ok = coroscope::gui::parse_script("# a comment\n\nselect 5\nstep\nstep 3\nback 2  # trailing comment\n"
                                            "tick-back\nseek-time 1500\nzoom 2.5\nfit\nwait-loaded\n"

@@ -155,7 +155,7 @@ TEST_CASE("lint: alive at the end of a complete trace and never joined is a leak
     CHECK(inspector::run_lints(inspector::model(b.t)).empty());
 }
 
-TEST_CASE("lint: a failure nobody can read (unobserved_failure) is a swallowed exception; a joined one is not") {
+TEST_CASE("lint: a failure nobody can read (unobserved_failure) is a swallowed exception, a joined one is not") {
     builder b;
     std::uint32_t boom = b.str("boom"), bang = b.str("bang"), late = b.str("late");
     b.spawn(1, 0);

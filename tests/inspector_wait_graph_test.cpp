@@ -115,7 +115,7 @@ TEST_CASE("wait graph: a mutex handed over is held by the woken task, and a cros
     CHECK(json["run_queue"].empty());
 }
 
-TEST_CASE("wait graph: a holder that exits holds nothing; other waits point at objects, resources, timers") {
+TEST_CASE("wait graph: a holder that exits holds nothing, other waits point at objects, resources, timers") {
     builder b;
     b.spawn(1, 0);
     b.spawn(2, 0);

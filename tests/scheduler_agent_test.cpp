@@ -415,7 +415,7 @@ TEST_CASE("agent: a program stepped one step at a time runs the same steps as it
     }
 }
 
-TEST_CASE("agent: a client that never reads is disconnected alone; the program ends and others get everything") {
+TEST_CASE("agent: a client that never reads is disconnected alone, the program ends and others get everything") {
     in_process p(/*paused=*/true);
     // Enough events to overflow the client's 8 MiB queue and the socket's own buffer.
     constexpr int tasks = 4, rounds = 250'000;
