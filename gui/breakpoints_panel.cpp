@@ -14,8 +14,8 @@ namespace coroscope::gui {
 
 namespace {
 
-constexpr std::array<const char*, 5> kind_names{"spawn", "resume task N", "ready resource N", "exception",
-                                                "long step N ms"};
+constexpr std::array<const char*, 6> kind_names{"spawn", "resume task N", "ready resource N", "exception",
+                                                "long step N ms", "any lint (long step N ms)"};
 
 breakpoint_spec spec_from(int kind, int value) {
     breakpoint_spec b;
@@ -27,7 +27,7 @@ breakpoint_spec spec_from(int kind, int value) {
 bool kind_has_value(int kind) {
     auto k = static_cast<breakpoint_spec::kind>(kind);
     return k == breakpoint_spec::kind::resume || k == breakpoint_spec::kind::ready ||
-           k == breakpoint_spec::kind::long_step;
+           k == breakpoint_spec::kind::long_step || k == breakpoint_spec::kind::lint;
 }
 
 std::string default_save_path(const session& s) {

@@ -47,6 +47,7 @@ nlohmann::json to_json(const breakpoint_spec& b) {
     case k::ready: return {{"kind", "ready"}, {"resource", b.value}};
     case k::exception: return {{"kind", "exception"}};
     case k::long_step: return {{"kind", "long_step"}, {"ms", b.value}};
+    case k::lint: return b.value == 0 ? nlohmann::json{{"kind", "lint"}} : nlohmann::json{{"kind", "lint"}, {"ms", b.value}};
     }
     return {{"kind", "spawn"}};
 }
@@ -59,6 +60,7 @@ std::string describe(const breakpoint_spec& b) {
     case k::ready: return b.value == 0 ? "any resource ready" : "resource " + std::to_string(b.value) + " ready";
     case k::exception: return "exception thrown";
     case k::long_step: return "step longer than " + std::to_string(b.value) + " ms";
+    case k::lint: return "any lint (long step >= " + std::to_string(b.value == 0 ? 10 : b.value) + " ms, swallowed exception, stuck)";
     }
     return "?";
 }
@@ -74,6 +76,7 @@ std::optional<breakpoint_spec> parse_breakpoint(std::string_view text) {
     else if (name == "ready") b.what = k::ready;
     else if (name == "resume") b.what = k::resume, needs_value = true;
     else if (name == "long_step" || name == "long-step") b.what = k::long_step, needs_value = true;
+    else if (name == "lint") b.what = k::lint;
     else return std::nullopt;
     if (needs_value && arg.empty()) return std::nullopt;
     if (!arg.empty()) {

@@ -19,13 +19,13 @@ namespace coroscope::gui {
 
 // A breakpoint as the user asked for it (traces/README.md, "Live link", command `break`).
 struct breakpoint_spec {
-    enum class kind { spawn, resume, ready, exception, long_step };
+    enum class kind { spawn, resume, ready, exception, long_step, lint };
     kind what = kind::spawn;
-    std::uint64_t value = 0; // resume: task id; ready: resource id (0 = any); long_step: milliseconds
+    std::uint64_t value = 0; // resume: task id; ready: resource id (0 = any); long_step: milliseconds; lint: its long-step limit in ms (0 = the agent's 10)
 };
 nlohmann::json to_json(const breakpoint_spec& b);
 std::string describe(const breakpoint_spec& b); // "resume of task 3", "step longer than 5 ms"
-// Parses "spawn", "resume:N", "ready[:N]", "exception", "long_step:N" (command-line scripts).
+// Parses "spawn", "resume:N", "ready[:N]", "exception", "long_step:N", "lint[:MS]" (command-line scripts).
 std::optional<breakpoint_spec> parse_breakpoint(std::string_view text);
 
 // Resolves what `coroscope launch PROGRAM` runs: a bare name (no '/') is bin/sample-NAME next to

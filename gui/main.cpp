@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
     app.add_option("--live-step", live_steps, "live: press Step N times, each after the previous reply");
     app.add_option("--live-tick", live_ticks, "live: press Tick N times (after the steps)");
     app.add_option("--live-break", live_breaks,
-                   "live: set a breakpoint first: spawn, resume:TASK, ready[:RESOURCE], exception, long_step:MS")
+                   "live: set a breakpoint first: spawn, resume:TASK, ready[:RESOURCE], exception, long_step:MS, lint[:MS]")
         ->each([](const std::string& text) {
             if (!gui::parse_breakpoint(text)) throw CLI::ValidationError("--live-break", "unknown breakpoint '" + text + "'");
         });

@@ -82,7 +82,7 @@ void arrow(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 color, float thickness, boo
     float ux = dx / len, uy = dy / len;
     const float head = 9 + thickness;
     ImVec2 base(b.x - ux * head, b.y - uy * head);
-    if (dashed) { // held-by edges are inferred: dashed
+    if (dashed) { // a holder inferred from a hand-over (trace without acquire/release): dashed
         for (float d = 0; d < len - head; d += 10) {
             float e = std::min(d + 6, len - head);
             dl->AddLine(ImVec2(a.x + ux * d, a.y + uy * d), ImVec2(a.x + ux * e, a.y + uy * e), color, thickness);
@@ -210,7 +210,7 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
         color_swatch(wait_color(r), std::string(traces::to_string(r)).c_str());
     }
     ImGui::SameLine(0, 10);
-    ImGui::TextColored(to_vec4(color_text_dim), "- - held by");
+    ImGui::TextColored(to_vec4(color_text_dim), "-> held by  - - inferred");
     ImGui::SameLine(0, 10);
     color_swatch(color_cycle, "cycle");
 
@@ -243,7 +243,7 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
             pb = ImVec2(pb.x + off.x, pb.y + off.y);
         }
         rgb c = cyc ? color_cycle : wait_color(e.reason);
-        arrow(dl, pa, pb, to_u32(c), cyc ? 3.0f : 1.5f, e.held_by);
+        arrow(dl, pa, pb, to_u32(c), cyc ? 3.0f : 1.5f, e.held_by && e.inferred);
         const char* what = e.held_by ? "held by" : traces::to_string(e.reason).data();
         ImVec2 mid(pa.x + (pb.x - pa.x) * 0.4f, pa.y + (pb.y - pa.y) * 0.4f); // off-centre: opposite edges' labels apart
         ImVec2 ts = ImGui::CalcTextSize(what);
