@@ -66,7 +66,6 @@ template <typename T>
 int run_main(task<T> main_task, std::string name) {
     policy_choice policy = read_policy();
     if (!policy.ok) return 2;
-    uv_loop_t loop;
     if constexpr (!detail::instrumented) {
         // Nothing can be recorded or served: say so rather than run as if observed.
         if (const char* path = std::getenv("COROSCOPE_TRACE"); path && *path)
@@ -77,6 +76,7 @@ int run_main(task<T> main_task, std::string name) {
             return 2;
         }
     }
+    uv_loop_t loop;
     if (int rc = uv_loop_init(&loop); rc != 0) {
         std::fprintf(stderr, "coroscope: cannot create the event loop: %s\n", uv_strerror(rc));
         return 1;

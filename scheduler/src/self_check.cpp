@@ -47,4 +47,6 @@ void self_check::pause_changed(bool paused, scheduler::pause_reason why) {
     if (m_next) m_next->pause_changed(paused, why);
 }
 
+bool self_check::break_stuck() { return m_next && m_next->break_stuck(); }
+
 } // namespace coroscope

@@ -25,6 +25,7 @@ public:
     void after_step() override;
     void after_poll() override;
     void pause_changed(bool paused, scheduler::pause_reason why) override;
+    bool break_stuck() override;
 
 private:
     void write();
