@@ -1,4 +1,5 @@
 #include <coroscope/inspector/history.hpp>
+#include "varint.hpp"
 
 #include <coroscope/traces/binary.hpp>
 
@@ -11,21 +12,8 @@ using traces::binary::unzigzag64;
 using traces::binary::zigzag64;
 
 namespace {
-void put(std::vector<std::uint8_t>& out, std::uint64_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<std::uint8_t>(v | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<std::uint8_t>(v));
-}
-std::uint64_t get(const std::uint8_t* data, std::size_t& offset) {
-    std::uint64_t v = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        std::uint8_t byte = data[offset++];
-        v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) return v;
-    }
-}
+void put(std::vector<std::uint8_t>& out, std::uint64_t v) { detail::put_varint(out, v); }
+std::uint64_t get(const std::uint8_t* data, std::size_t& offset) { return detail::get_varint(data, offset); }
 // State and reason share a byte when the reason fits in 6 bits; else the byte says "escape" and
 // the reason's byte follows.
 constexpr std::uint8_t reason_escape = 63;

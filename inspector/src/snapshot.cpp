@@ -1,4 +1,5 @@
 #include <coroscope/inspector/snapshot.hpp>
+#include "varint.hpp"
 
 #include <algorithm>
 #include <array>
@@ -34,21 +35,8 @@ enum queue_op : std::uint8_t {
     q_erased,       // task_exit took it out at queue_pos
 };
 
-void put(std::vector<std::uint8_t>& out, std::uint64_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<std::uint8_t>(v | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<std::uint8_t>(v));
-}
-std::uint64_t get(const std::uint8_t* data, std::size_t& offset) {
-    std::uint64_t v = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        std::uint8_t byte = data[offset++];
-        v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) return v;
-    }
-}
+void put(std::vector<std::uint8_t>& out, std::uint64_t v) { detail::put_varint(out, v); }
+std::uint64_t get(const std::uint8_t* data, std::size_t& offset) { return detail::get_varint(data, offset); }
 void put_frames(std::vector<std::uint8_t>& out, const std::vector<frame_info>& frames) {
     put(out, frames.size());
     for (const frame_info& f : frames) {
