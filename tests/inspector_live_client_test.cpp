@@ -472,10 +472,11 @@ TEST_CASE("live client: writing to a program that went away does not kill the in
     fake_program program([&](fake_connection& c) {
         json hello;
         if (!expect_hello(c, hello)) return;
-        c.send_json(wire::frame_type::welcome, welcome_message());
         // Stop reading but keep the write side open: the client sees no EOF, its next write gets
-        // EPIPE (and, unless blocked, SIGPIPE).
+        // EPIPE (and, unless blocked, SIGPIPE). Shut before the welcome: once welcomed, the client
+        // may write its command before this thread runs again, and that write would succeed.
         ::shutdown(c.fd, SHUT_RD);
+        c.send_json(wire::frame_type::welcome, welcome_message());
         for (int i = 0; i < 500 && !finished; ++i) std::this_thread::sleep_for(10ms);
     });
     live_client client(program.address());
