@@ -1,4 +1,5 @@
 // Lints on hand-built event vectors (one per kind) and on real recorded samples.
+#include "event_builder.hpp"
 #include "support.hpp"
 
 #include <coroscope/inspector/lints.hpp>
@@ -19,54 +20,7 @@ using traces::wait_reason;
 
 namespace {
 
-struct builder {
-    traces::trace t;
-    std::uint64_t ts = 0, step = 0;
-    std::uint32_t tick = 0;
-    std::uint32_t str(const std::string& s) {
-        t.strings.push_back(s);
-        return static_cast<std::uint32_t>(t.strings.size() - 1);
-    }
-    void add(event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0, std::uint64_t b = 0,
-             std::uint64_t dt = 10) {
-        traces::event e;
-        e.ts_ns = ts += dt;
-        e.step = step;
-        e.tick = tick;
-        e.task = task;
-        e.kind = kind;
-        e.code = code;
-        e.a = a;
-        e.b = b;
-        t.events.push_back(e);
-    }
-    void spawn(std::uint32_t task, std::uint32_t parent, const std::string& name = "") {
-        add(event_kind::task_spawn, task, 0, parent, name.empty() ? 0 : str(name));
-        add(event_kind::task_ready, task, static_cast<std::uint8_t>(wait_reason::spawn), parent);
-    }
-    void next_tick() { add(event_kind::tick_begin, 0, 0, 0, 0, 0), ++tick; }
-    void resume(std::uint32_t task) { add(event_kind::task_resume, task); }
-    void suspend(std::uint32_t task, wait_reason r, std::uint32_t target = 0, std::uint64_t dt = 10) {
-        add(event_kind::task_suspend, task, static_cast<std::uint8_t>(r), target, 0, dt);
-        ++step;
-    }
-    void ready(std::uint32_t task, wait_reason cause, std::uint32_t waker = 0) {
-        add(event_kind::task_ready, task, static_cast<std::uint8_t>(cause), waker);
-    }
-    void exit(std::uint32_t task, traces::exit_status s = traces::exit_status::ok, std::uint32_t error = 0,
-              std::uint64_t dt = 10) {
-        add(event_kind::task_exit, task, static_cast<std::uint8_t>(s), error, 0, dt);
-        ++step;
-    }
-    void end() { add(event_kind::trace_end, 0); }
-    // Format 1.2 lock events: `task` now holds / gives back `object` (a mutex or a semaphore).
-    void acquire(std::uint32_t task, wait_reason what, std::uint32_t object) {
-        add(event_kind::acquire, task, static_cast<std::uint8_t>(what), object);
-    }
-    void release(std::uint32_t task, wait_reason what, std::uint32_t object, std::uint64_t permits = 1) {
-        add(event_kind::release, task, static_cast<std::uint8_t>(what), object, permits);
-    }
-};
+using builder = test_support::event_builder;
 
 std::map<lint_kind, int> kinds(const std::vector<inspector::lint_finding>& findings) {
     std::map<lint_kind, int> out;

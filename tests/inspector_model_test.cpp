@@ -1,4 +1,5 @@
 // The inspector model: folds of hand-built event vectors, time travel forwards and backwards.
+#include "event_builder.hpp"
 #include "support.hpp"
 
 #include <coroscope/inspector/model.hpp>
@@ -14,48 +15,7 @@ using traces::wait_reason;
 
 namespace {
 
-// Builds events the way the scheduler numbers them: steps count resumes, ticks count passes.
-struct builder {
-    traces::trace t;
-    std::uint64_t ts = 0;
-    std::uint64_t step = 0;
-    std::uint32_t tick = 0;
-
-    std::uint32_t str(const std::string& s) {
-        t.strings.push_back(s);
-        return static_cast<std::uint32_t>(t.strings.size() - 1);
-    }
-    void add(event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0, std::uint64_t b = 0) {
-        traces::event e;
-        e.ts_ns = ts += 10;
-        e.step = step;
-        e.tick = tick;
-        e.task = task;
-        e.kind = kind;
-        e.code = code;
-        e.a = a;
-        e.b = b;
-        t.events.push_back(e);
-    }
-    void spawn(std::uint32_t task, std::uint32_t parent, const std::string& name) {
-        add(event_kind::task_spawn, task, 0, parent, str(name));
-        add(event_kind::task_ready, task, static_cast<std::uint8_t>(wait_reason::spawn), parent);
-    }
-    void tick_begin() { add(event_kind::tick_begin, 0); }
-    void resume(std::uint32_t task) { add(event_kind::task_resume, task); }
-    void suspend(std::uint32_t task, wait_reason r, std::uint32_t target = 0) {
-        add(event_kind::task_suspend, task, static_cast<std::uint8_t>(r), target);
-        ++step;
-    }
-    void exit(std::uint32_t task, traces::exit_status s = traces::exit_status::ok, std::uint32_t error = 0) {
-        add(event_kind::task_exit, task, static_cast<std::uint8_t>(s), error);
-        ++step;
-    }
-    void enter(std::uint32_t task, std::uint32_t fn, std::uint32_t loc) { add(event_kind::frame_enter, task, 0, fn, loc); }
-    void leave(std::uint32_t task, bool threw = false, std::uint32_t error = 0) {
-        add(event_kind::frame_exit, task, threw ? 1 : 0, error);
-    }
-};
+using builder = test_support::event_builder;
 
 // main spawns worker; worker calls f -> g, sleeps in g, g throws, f catches; main joins worker.
 builder two_tasks() {

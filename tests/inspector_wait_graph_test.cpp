@@ -1,4 +1,5 @@
 // The wait-for graph: join, mutex and semaphore edges, exact and inferred holders, cycles; and dump shows it.
+#include "event_builder.hpp"
 #include "support.hpp"
 
 #include <coroscope/inspector/model.hpp>
@@ -14,35 +15,7 @@ using traces::wait_reason;
 
 namespace {
 
-struct builder {
-    traces::trace t;
-    std::uint64_t ts = 0, step = 0;
-    std::uint32_t tick = 0;
-    void add(event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0, std::uint64_t b = 0) {
-        traces::event e;
-        e.ts_ns = ts += 10;
-        e.step = step;
-        e.tick = tick;
-        e.task = task;
-        e.kind = kind;
-        e.code = code;
-        e.a = a;
-        e.b = b;
-        t.events.push_back(e);
-    }
-    void spawn(std::uint32_t task, std::uint32_t parent) {
-        add(event_kind::task_spawn, task, 0, parent, 0);
-        add(event_kind::task_ready, task, static_cast<std::uint8_t>(wait_reason::spawn), parent);
-    }
-    void resume(std::uint32_t task) { add(event_kind::task_resume, task); }
-    void suspend(std::uint32_t task, wait_reason r, std::uint32_t target = 0) {
-        add(event_kind::task_suspend, task, static_cast<std::uint8_t>(r), target);
-        ++step;
-    }
-    void ready(std::uint32_t task, wait_reason cause, std::uint32_t waker = 0) {
-        add(event_kind::task_ready, task, static_cast<std::uint8_t>(cause), waker);
-    }
-};
+using builder = test_support::event_builder;
 
 } // namespace
 

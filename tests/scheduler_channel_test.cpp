@@ -13,19 +13,11 @@ using coroscope::channel;
 using coroscope::task;
 using coroscope::traces::event_kind;
 using coroscope::traces::wait_reason;
+using test_support::count_waits;
 using test_support::live_counter;
 using test_support::run_recorded;
 
 namespace {
-
-// Suspend events of `task` with reason channel on `target`.
-int channel_waits(const coroscope::traces::trace& t, std::uint32_t task, std::uint32_t target) {
-    int n = 0;
-    for (const auto& e : t.events)
-        n += e.kind == event_kind::task_suspend && e.task == task &&
-             e.code == static_cast<std::uint8_t>(wait_reason::channel) && e.a == target;
-    return n;
-}
 
 task<void> produce(channel<int>& ch, int from, int count, std::vector<std::string>& log) {
     live_counter alive;
@@ -75,7 +67,7 @@ TEST_CASE("channel FIFO order") {
     for (int i = 0; i < 20; ++i) expected.push_back(i);
     CHECK(got == expected);
     CHECK(channel_id != 0);
-    CHECK(channel_waits(result.trace, 2, channel_id) > 0); // the consumer waited on the channel
+    CHECK(count_waits(result.trace, wait_reason::channel, channel_id, 2) > 0); // the consumer waited on the channel
     CHECK(live_counter::live == 0);
     CHECK(result.live_tasks_after_run == 0);
     CHECK(result.loop_close == 0);
@@ -126,7 +118,7 @@ TEST_CASE("bounded channel back-pressure: the sender waits while the channel is 
         co_await producer;
     });
     CHECK(log == std::vector<std::string>{"sent 1", "sent 2", "sent 3", "sent 4"});
-    CHECK(channel_waits(result.trace, 2, channel_id) >= 1); // the producer's wait is in the trace
+    CHECK(count_waits(result.trace, wait_reason::channel, channel_id, 2) >= 1); // the producer's wait is in the trace
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);
 }

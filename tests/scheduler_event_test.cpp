@@ -9,6 +9,7 @@
 using coroscope::task;
 using coroscope::traces::event_kind;
 using coroscope::traces::wait_reason;
+using test_support::count_waits;
 using test_support::live_counter;
 using test_support::run_recorded;
 
@@ -46,13 +47,10 @@ TEST_CASE("event wakes all") {
         co_await late;
     });
     CHECK(log == std::vector<std::string>{"a", "b", "c", "main while set", "late"});
-    int woken_by_event = 0, event_waits = 0;
-    for (const auto& e : result.trace.events) {
+    int woken_by_event = 0;
+    for (const auto& e : result.trace.events)
         woken_by_event += e.kind == event_kind::task_ready && e.code == static_cast<std::uint8_t>(wait_reason::event);
-        event_waits += e.kind == event_kind::task_suspend && e.code == static_cast<std::uint8_t>(wait_reason::event) &&
-                       e.a == event_id;
-    }
-    CHECK(event_waits == 4);
+    CHECK(count_waits(result.trace, wait_reason::event, event_id) == 4);
     CHECK(woken_by_event == 4);
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);

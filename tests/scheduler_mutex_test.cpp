@@ -9,6 +9,7 @@
 using coroscope::task;
 using coroscope::traces::event_kind;
 using coroscope::traces::wait_reason;
+using test_support::count_waits;
 using test_support::live_counter;
 using test_support::run_recorded;
 
@@ -83,11 +84,7 @@ TEST_CASE("mutex FIFO: unlock hands the lock to the longest waiter, waits are tr
         CHECK(again.has_value());
     });
     CHECK(log == std::vector<std::string>{"first", "second", "third"});
-    int mutex_waits = 0;
-    for (const auto& e : result.trace.events)
-        mutex_waits += e.kind == event_kind::task_suspend && e.code == static_cast<std::uint8_t>(wait_reason::mutex) &&
-                       e.a == mutex_id;
-    CHECK(mutex_waits == 3);
+    CHECK(count_waits(result.trace, wait_reason::mutex, mutex_id) == 3);
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);
 }

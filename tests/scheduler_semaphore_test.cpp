@@ -11,6 +11,7 @@ using namespace std::chrono_literals;
 using coroscope::task;
 using coroscope::traces::event_kind;
 using coroscope::traces::wait_reason;
+using test_support::count_waits;
 using test_support::live_counter;
 using test_support::run_recorded;
 
@@ -51,11 +52,7 @@ TEST_CASE("semaphore counting") {
     });
     CHECK(max_holders == 2);
     CHECK(log == std::vector<std::string>{"u0", "u1", "u2", "u3", "u4", "u5"}); // FIFO
-    int waits = 0;
-    for (const auto& e : result.trace.events)
-        waits += e.kind == event_kind::task_suspend && e.code == static_cast<std::uint8_t>(wait_reason::semaphore) &&
-                 e.a == semaphore_id;
-    CHECK(waits == 4);
+    CHECK(count_waits(result.trace, wait_reason::semaphore, semaphore_id) == 4);
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);
 }

@@ -51,6 +51,17 @@ inline run_result run_recorded(std::function<coroscope::task<void>()> make_main)
     return result;
 }
 
+// How many times a task suspended with `reason` on `target` (a mutex, semaphore, event or channel
+// id) in a recorded trace; `task` 0 counts every task.
+inline int count_waits(const coroscope::traces::trace& t, coroscope::traces::wait_reason reason, std::uint32_t target,
+                       std::uint32_t task = 0) {
+    int n = 0;
+    for (const auto& e : t.events)
+        n += e.kind == coroscope::traces::event_kind::task_suspend && e.code == static_cast<std::uint8_t>(reason) &&
+             e.a == target && (task == 0 || e.task == task);
+    return n;
+}
+
 // Runs a shell command line; returns its exit status (-1 if it did not exit normally) and what it
 // printed on stdout.
 struct program_result {
