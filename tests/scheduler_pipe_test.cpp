@@ -149,3 +149,43 @@ TEST_CASE("after cancellation every later IO await throws at once") {
     CHECK_FALSE(result.stuck);
     CHECK(result.loop_close == 0);
 }
+
+namespace {
+
+// The writer end writes and closes while the reader sleeps: after its first read, the reader end
+// keeps reading, so the bytes and then the end of file wait in the stream for the next reads.
+task<void> pipe_kept_then_eof(std::string& got, std::size_t& again, std::uint32_t& reader_id) {
+    live_counter alive;
+    auto [reader, writer] = coroscope::open_pipe();
+    reader_id = reader.id();
+    char buffer[3];
+    co_await writer.write("<");
+    got.assign(buffer, co_await reader.read_some(buffer)); // reading is on from here
+    co_await writer.write("kept bytes");
+    co_await writer.close();
+    co_await coroscope::sleep_for(20ms);
+    for (std::size_t n; (n = co_await reader.read_some(buffer)) != 0;) got.append(buffer, n);
+    again = co_await reader.read_some(buffer);
+}
+
+} // namespace
+
+TEST_CASE("data arriving before read_some on a pipe is kept, then EOF after buffered data") {
+    std::string got;
+    std::size_t again = 99;
+    std::uint32_t reader_id = 0;
+    auto result = run_recorded([&] { return pipe_kept_then_eof(got, again, reader_id); });
+    CHECK(got == "<kept bytes");
+    CHECK(again == 0);
+    // One wait (the first read); the bytes and the end of file arrived with nobody waiting (task 0).
+    int waits = 0;
+    bool kept_eof = false;
+    for (const auto& e : result.trace.events) {
+        waits += e.kind == event_kind::io_wait && e.a == reader_id;
+        kept_eof |= e.kind == event_kind::io_ready && e.a == reader_id && e.task == 0 && static_cast<std::int64_t>(e.b) == UV_EOF;
+    }
+    CHECK(waits == 1);
+    CHECK(kept_eof);
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}

@@ -2,6 +2,8 @@
 // cancellation at every blocking operation, and the io events in the trace. All on 127.0.0.1.
 #include "support.hpp"
 
+#include <coroscope/introspect.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -574,6 +576,189 @@ TEST_CASE("with_timeout on a read: timeout_error, and the stream stays usable") 
     auto result = run_recorded([&] { return read_with_timeout(outcome, later); });
     CHECK(outcome == "timed out");
     CHECK(later == "late");
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}
+
+// --- reading stays on between reads: what arrives while nobody reads is kept ---------------------
+
+namespace {
+
+// A connected pair on loopback: the accepted side is `server`.
+struct tcp_pair {
+    tcp_listener listener{localhost, 0};
+    tcp_stream client, server;
+};
+
+task<void> connect_pair(tcp_pair& pair) {
+    auto acceptor = coroscope::spawn(accept_one(pair.listener), "acceptor");
+    pair.client = co_await coroscope::tcp_connect(localhost, pair.listener.port());
+    pair.server = co_await acceptor;
+}
+
+std::uint64_t count_io(const coroscope::traces::trace& t, event_kind kind, std::uint32_t resource, std::uint32_t task) {
+    std::uint64_t n = 0;
+    for (const auto& e : t.events)
+        n += e.kind == kind && e.a == resource && e.task == task && e.code == static_cast<std::uint8_t>(io_direction::read);
+    return n;
+}
+
+task<void> data_before_read(std::string& first, std::string& second, std::uint32_t& server_id) {
+    live_counter alive;
+    tcp_pair pair;
+    co_await connect_pair(pair);
+    server_id = pair.server.id();
+    char buffer[32];
+    co_await pair.client.write("one");
+    first.assign(buffer, co_await pair.server.read_some(buffer)); // waits: reading starts here
+    co_await pair.client.write("two");
+    co_await coroscope::sleep_for(20ms); // "two" arrives while nobody reads
+    second.assign(buffer, co_await pair.server.read_some(buffer));
+}
+
+} // namespace
+
+TEST_CASE("data arriving before read_some is kept and read without waiting") {
+    std::string first, second;
+    std::uint32_t server_id = 0;
+    auto result = run_recorded([&] { return data_before_read(first, second, server_id); });
+    CHECK(first == "one");
+    CHECK(second == "two");
+    const auto& t = result.trace;
+    std::uint32_t main_task = 0;
+    for (const auto& e : t.events)
+        if (e.kind == event_kind::io_wait && e.a == server_id) main_task = e.task;
+    REQUIRE(main_task != 0);
+    // Only the first read waited (io_wait, then io_ready for the waiting task)...
+    CHECK(count_io(t, event_kind::io_wait, server_id, main_task) == 1);
+    CHECK(count_io(t, event_kind::io_ready, server_id, main_task) == 1);
+    // ...the second one's bytes arrived with nobody waiting (io_ready of task 0, 3 bytes).
+    std::uint64_t kept = 0;
+    for (const auto& e : t.events)
+        if (e.kind == event_kind::io_ready && e.a == server_id && e.task == 0) kept += e.b;
+    CHECK(kept == 3);
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}
+
+namespace {
+
+task<void> eof_after_kept(std::string& got, std::size_t& again) {
+    live_counter alive;
+    tcp_pair pair;
+    co_await connect_pair(pair);
+    char buffer[4];
+    co_await pair.client.write("x");
+    got.assign(buffer, co_await pair.server.read_some(buffer)); // reading is on from here
+    co_await pair.client.write("abcdefgh");
+    co_await pair.client.close(); // end of file follows the bytes
+    co_await coroscope::sleep_for(20ms);
+    for (std::size_t n; (n = co_await pair.server.read_some(buffer)) != 0;) got.append(buffer, n);
+    again = co_await pair.server.read_some(buffer); // after the end of file
+}
+
+} // namespace
+
+TEST_CASE("EOF after buffered data: the kept bytes come first, then end of file, and it stays") {
+    std::string got;
+    std::size_t again = 99;
+    auto result = run_recorded([&] { return eof_after_kept(got, again); });
+    CHECK(got == "xabcdefgh"); // the loop ended on a 0: end of file came after every kept byte
+    CHECK(again == 0);
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}
+
+namespace {
+
+char pattern_byte(std::size_t i) { return static_cast<char>('a' + (i * 7 + i / 251) % 26); }
+
+task<void> backpressure(bool& same, std::uint32_t& server_id) {
+    live_counter alive;
+    tcp_pair pair;
+    co_await connect_pair(pair);
+    server_id = pair.server.id();
+    char first[1];
+    co_await pair.client.write("!");
+    co_await pair.server.read_some(first); // reading is on from here
+    std::string big(16 * coroscope::stream::read_buffer_limit, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = pattern_byte(i);
+    auto writer = coroscope::spawn(write_all(pair.client, big), "writer");
+    co_await coroscope::sleep_for(50ms); // far more arrives than the limit while nobody reads
+    std::string got;
+    std::vector<char> buffer(8192);
+    while (got.size() < big.size()) {
+        std::size_t n = co_await pair.server.read_some(buffer);
+        REQUIRE(n > 0);
+        got.append(buffer.data(), n);
+    }
+    co_await writer;
+    same = got == big;
+}
+
+} // namespace
+
+TEST_CASE("backpressure limit: reading stops once the kept bytes reach the limit, and resumes when drained") {
+    bool same = false;
+    std::uint32_t server_id = 0;
+    auto result = run_recorded([&] { return backpressure(same, server_id); });
+    CHECK(same); // every byte, in order, after reading stopped and restarted
+    // While the reader slept, the bytes kept (io_ready of task 0 on the server's stream, up to the
+    // reader's wake-up from its sleep) came to exactly the limit: then reading stopped.
+    const auto& t = result.trace;
+    std::uint64_t kept = 0;
+    std::uint32_t main_task = 0;
+    for (const auto& e : t.events)
+        if (e.kind == event_kind::io_wait && e.a == server_id) main_task = e.task;
+    REQUIRE(main_task != 0);
+    for (const auto& e : t.events) {
+        if (e.kind == event_kind::timer_fire && e.task == main_task) break;
+        if (e.kind == event_kind::io_ready && e.a == server_id && e.task == 0 &&
+            e.code == static_cast<std::uint8_t>(io_direction::read))
+            kept += e.b;
+    }
+    CHECK(kept == coroscope::stream::read_buffer_limit);
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}
+
+namespace {
+
+task<void> read_into(tcp_stream& s, std::string& got) {
+    char buffer[16];
+    got.assign(buffer, co_await s.read_some(buffer));
+}
+
+task<void> cancel_woken_reader(std::string& read_by_cancelled, std::string& next, bool& was_woken) {
+    live_counter alive;
+    tcp_pair pair;
+    co_await connect_pair(pair);
+    auto reader = coroscope::spawn(read_into(pair.server, read_by_cancelled), "reader");
+    co_await coroscope::yield(); // the reader waits now
+    co_await pair.client.write("kept");
+    // Turn the loop until the bytes have woken the reader (ready, not yet run), then cancel it.
+    auto state_of_reader = [&] {
+        for (const auto& v : coroscope::introspect(*coroscope::scheduler::current()).tasks)
+            if (v.id == reader.id()) return std::string(v.state);
+        return std::string("gone");
+    };
+    for (int i = 0; i < 10000 && state_of_reader() != "ready"; ++i) co_await coroscope::yield();
+    was_woken = state_of_reader() == "ready";
+    reader.cancel();
+    CHECK_THROWS_AS(co_await reader, coroscope::cancelled);
+    char buffer[16];
+    next.assign(buffer, co_await pair.server.read_some(buffer));
+}
+
+} // namespace
+
+TEST_CASE("cancel while reading: a reader woken with bytes and cancelled before it ran gives them back") {
+    std::string read_by_cancelled, next;
+    bool was_woken = false;
+    auto result = run_recorded([&] { return cancel_woken_reader(read_by_cancelled, next, was_woken); });
+    CHECK(was_woken);
+    CHECK(read_by_cancelled.empty());
+    CHECK(next == "kept");
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);
 }

@@ -10,6 +10,8 @@
 
 #include <uv.h>
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,8 +76,22 @@ struct stream_state final : io_resource {
     uv_stream_t* stream() noexcept { return &h.stream; }
     void before_close() override;
 
+    // Reading. Once a task first reads, libuv reading stays on between reads (re-arming the socket
+    // in epoll for every read_some cost two syscalls per read). Bytes that arrive while no task
+    // waits are kept in `inbox` and handed to the next read_some; past read_buffer_limit bytes
+    // reading stops (backpressure) until a read drains the inbox. End of file and read errors are
+    // kept too, and reach the reads after the bytes that came before them. The handle is referenced
+    // only while a reader waits, so a stream nobody reads does not keep run() from seeing it is stuck.
+    static constexpr std::size_t read_buffer_limit = coroscope::stream::read_buffer_limit;
     read_awaiter* reader = nullptr;
-    bool eof = false;
+    bool reading = false;       // libuv reading is on (uv_read_start)
+    bool eof = false;           // end of file arrived (delivered once the inbox is empty)
+    int read_error = 0;         // a read failed with this libuv code (likewise; every later read gets it)
+    std::unique_ptr<char[]> inbox; // allocated on first use; inbox_capacity bytes
+    std::size_t inbox_capacity = 0;
+    std::size_t inbox_begin = 0;   // unread bytes are [inbox_begin, inbox_end)
+    std::size_t inbox_end = 0;
+    std::size_t buffered() const noexcept { return inbox_end - inbox_begin; }
     shutdown_awaiter* shutter = nullptr;
     uv_shutdown_t shutdown_req{};
     bool shutdown_started = false;

@@ -89,24 +89,124 @@ struct stream_io {
             reader->m_result = UV_ECANCELED;
             self.wake(reader->m_task, io_direction::read, UV_ECANCELED);
         }
+        self.inbox.reset(); // closing: what nobody read is gone with the stream
+        self.inbox_capacity = self.inbox_begin = self.inbox_end = 0;
+    }
+
+    // The handle keeps the loop alive only while a task waits to read (or for what else libuv
+    // counts: pending writes, connects and shutdowns are requests and keep it alive on their own).
+    static void update_ref(stream_state& self) {
+        if (!self.handle_live || self.closing) return;
+        if (self.reader) uv_ref(self.handle());
+        else uv_unref(self.handle());
+    }
+
+    // Turns libuv reading on (no-op while on). Returns a libuv status.
+    static int start_reading(stream_state& self) {
+        if (self.reading) return 0;
+        int rc = uv_read_start(self.stream(), &stream_io::on_alloc, &stream_io::on_read);
+        if (rc == 0) self.reading = true;
+        update_ref(self);
+        return rc;
+    }
+
+    static void stop_reading(stream_state& self) {
+        if (!self.reading) return;
+        self.reading = false;
+        uv_read_stop(self.stream());
+    }
+
+    // Makes room for `extra` more bytes after the inbox's unread ones (moving them to the front).
+    static void make_room(stream_state& self, std::size_t extra) {
+        std::size_t unread = self.buffered();
+        if (self.inbox_capacity - self.inbox_end >= extra) return;
+        if (self.inbox_capacity >= unread + extra) {
+            std::memmove(self.inbox.get(), self.inbox.get() + self.inbox_begin, unread);
+        } else {
+            std::size_t capacity = std::max(stream_state::read_buffer_limit, unread + extra);
+            auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+            if (unread > 0) std::memcpy(bigger.get(), self.inbox.get() + self.inbox_begin, unread);
+            self.inbox = std::move(bigger);
+            self.inbox_capacity = capacity;
+        }
+        self.inbox_begin = 0;
+        self.inbox_end = unread;
+    }
+
+    // A read completes from what was kept: the inbox's bytes, then end of file or the error.
+    // Returns false when there is nothing kept (the reader must wait).
+    static bool take_kept(stream_state& self, read_awaiter& reader) {
+        if (std::size_t unread = self.buffered(); unread > 0) {
+            std::size_t n = std::min(unread, reader.m_buffer.size());
+            std::memcpy(reader.m_buffer.data(), self.inbox.get() + self.inbox_begin, n);
+            self.inbox_begin += n;
+            reader.m_result = static_cast<std::ptrdiff_t>(n);
+            if (self.buffered() == 0) {
+                self.inbox_begin = self.inbox_end = 0;
+                // Drained: reading goes on again if backpressure had stopped it.
+                if (!self.eof && self.read_error == 0)
+                    if (int rc = start_reading(self); rc != 0) self.read_error = rc;
+            }
+            return true;
+        }
+        if (self.eof || self.read_error != 0) {
+            reader.m_result = self.eof ? 0 : self.read_error;
+            return true;
+        }
+        return false;
+    }
+
+    // A woken reader that was cancelled before it ran puts its bytes back in front of the inbox, so
+    // the next read gets them: cancelling a read loses no bytes.
+    static void give_back(stream_state& self, std::span<const char> bytes) {
+        if (self.closing || bytes.empty()) return;
+        std::size_t unread = self.buffered();
+        if (self.inbox_begin < bytes.size()) {
+            auto bigger = std::make_unique_for_overwrite<char[]>(std::max(stream_state::read_buffer_limit, unread + bytes.size()));
+            if (unread > 0) std::memcpy(bigger.get() + bytes.size(), self.inbox.get() + self.inbox_begin, unread);
+            self.inbox = std::move(bigger);
+            self.inbox_capacity = std::max(stream_state::read_buffer_limit, unread + bytes.size());
+            self.inbox_begin = bytes.size();
+            self.inbox_end = bytes.size() + unread;
+        }
+        self.inbox_begin -= bytes.size();
+        std::memcpy(self.inbox.get() + self.inbox_begin, bytes.data(), bytes.size());
+        if (self.buffered() >= stream_state::read_buffer_limit) stop_reading(self);
     }
 
     static void on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
         auto* self = state_of<stream_state>(handle);
-        if (self->reader) *buf = uv_buf_init(self->reader->m_buffer.data(), static_cast<unsigned>(self->reader->m_buffer.size()));
-        else *buf = uv_buf_init(nullptr, 0);
+        if (self->reader) { // it waits, so nothing is kept: read straight into its buffer
+            *buf = uv_buf_init(self->reader->m_buffer.data(), static_cast<unsigned>(self->reader->m_buffer.size()));
+            return;
+        }
+        std::size_t room = stream_state::read_buffer_limit - std::min(stream_state::read_buffer_limit, self->buffered());
+        make_room(*self, room);
+        *buf = uv_buf_init(self->inbox.get() + self->inbox_end, static_cast<unsigned>(room));
     }
 
     static void on_read(uv_stream_t* handle, ssize_t nread, const uv_buf_t*) {
         auto* self = state_of<stream_state>(handle);
         self->sched->note_callback();
         if (nread == 0) return; // EAGAIN: nothing this time
-        uv_read_stop(handle);   // one callback per read_some: the buffer is the reader's
         read_awaiter* reader = std::exchange(self->reader, nullptr);
-        if (!reader) return;
-        if (nread == UV_EOF) self->eof = true;
-        reader->m_result = nread == UV_EOF ? 0 : nread;
-        self->wake(reader->m_task, io_direction::read, nread);
+        if (nread < 0) { // end of file or an error: reading is over (libuv already stopped it at EOF)
+            stop_reading(*self);
+            if (nread == UV_EOF) self->eof = true;
+            else self->read_error = static_cast<int>(nread);
+        } else if (!reader) { // nobody waits: keep the bytes (and stop reading past the limit)
+            self->inbox_end += static_cast<std::size_t>(nread);
+            if (self->buffered() >= stream_state::read_buffer_limit) stop_reading(*self);
+        }
+        if (reader) {
+            reader->m_result = nread == UV_EOF ? 0 : nread;
+            update_ref(*self);
+            self->wake(reader->m_task, io_direction::read, nread);
+        } else {
+            // Bytes, end of file or an error that nobody waits for yet (task 0): the next read takes it.
+            self->sched->emit_now(event_kind::io_ready, 0, static_cast<std::uint8_t>(io_direction::read), self->id,
+                                  static_cast<std::uint64_t>(static_cast<std::int64_t>(nread)));
+        }
     }
 
     struct write_request {
@@ -172,28 +272,30 @@ bool read_awaiter::await_ready() {
         m_result = UV_EBADF;
         return true;
     }
-    if (self->eof) {
-        m_result = 0;
-        return true;
-    }
     if (self->reader) throw std::logic_error("two tasks read " + self->label + " at once");
-    return false;
+    return stream_io::take_kept(*self, *this); // from the inbox: no wait, no event
 }
 
 bool read_awaiter::await_suspend(std::coroutine_handle<> waiting) {
     detail::stream_state* self = as_stream(m_stream);
-    if (int rc = uv_read_start(self->stream(), &stream_io::on_alloc, &stream_io::on_read); rc != 0) {
+    if (int rc = stream_io::start_reading(*self); rc != 0) {
         m_result = rc;
         return false;
     }
     self->reader = this;
+    stream_io::update_ref(*self);
     m_task = detail::current.task;
     self->suspend(*m_task, waiting, traces::io_direction::read, &read_awaiter::unwait, this);
     return true;
 }
 
 std::size_t read_awaiter::await_resume() {
-    detail::throw_if_cancelled();
+    if (detail::cancel_pending()) [[unlikely]] {
+        // Woken with bytes, then cancelled before it ran: the bytes go back to the stream.
+        if (m_result > 0 && m_stream)
+            stream_io::give_back(*as_stream(m_stream), std::span<const char>(m_buffer.data(), static_cast<std::size_t>(m_result)));
+        throw cancelled{};
+    }
     if (m_result < 0) throw_io_error(static_cast<int>(m_result), "read from", peer_of(m_stream));
     return static_cast<std::size_t>(m_result);
 }
@@ -205,8 +307,8 @@ void read_awaiter::detach() noexcept {
     m_task = nullptr;
     detail::stream_state* self = as_stream(m_stream);
     if (self->reader == this) {
-        self->reader = nullptr;
-        if (!self->closing) uv_read_stop(self->stream());
+        self->reader = nullptr; // reading stays on: what arrives now is kept for the next read
+        stream_io::update_ref(*self);
     }
 }
 

@@ -9,8 +9,14 @@
 // Every awaitable here may be moved until it is awaited, so with_timeout(d, s.read_some(buffer))
 // works. Failures throw io_error subclasses (io_error.hpp). One task reads a stream at a time (a second
 // concurrent read throws std::logic_error); writes from several tasks go out in order.
-// Cancellation: a cancelled read stops reading (no bytes are lost, the stream stays usable); a
-// cancelled write or shutdown finishes in the background (the unwritten bytes were copied).
+// Reading stays on from the first read_some until end of file, an error or close: bytes that arrive
+// while no task waits are kept for the next read_some, which then returns at once without waiting
+// (up to read_buffer_limit bytes; past that reading pauses until the kept bytes are read). End of
+// file and read errors come after the bytes that arrived before them, and stay: every later read
+// returns 0, or throws the same error.
+// Cancellation: a cancelled read loses no bytes (what its wake-up brought goes back to the stream)
+// and the stream stays usable; a cancelled write or shutdown finishes in the background (the
+// unwritten bytes were copied).
 // Closing a stream (close(), destructor, assignment) wakes its blocked reader with io_error ECANCELED.
 // Streams must be destroyed before their scheduler. Creating the first stream sets SIGPIPE to
 // ignored (when it was the default), so a write to a closed peer throws broken_pipe instead.
@@ -153,6 +159,10 @@ private:
 
 class stream {
 public:
+    // Bytes kept for the next read while no task reads; beyond this the stream stops reading
+    // (backpressure: the kernel's buffers and then the peer's writes wait).
+    static constexpr std::size_t read_buffer_limit = 64 * 1024;
+
     stream() = default;
     stream(stream&&) noexcept = default;
     stream& operator=(stream&& other) noexcept; // closes the stream held before
