@@ -37,6 +37,13 @@ double cpu_seconds(F&& f) {
 
 enum class timer { wall, cpu };
 
+// The nearest-rank percentile (p in [0, 1]) of the samples: always one of them, never interpolated.
+inline double percentile(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    std::size_t rank = static_cast<std::size_t>(p * static_cast<double>(v.size()) + 0.999999);
+    return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+}
+
 inline double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     std::size_t n = v.size();
