@@ -496,6 +496,19 @@ TEST_CASE("agent: a client that never reads is disconnected alone, the program e
     // The reader got the whole run and the exit.
     CHECK(exit_code == 0);
     const bool same_events = streamed.trace().events == p.recorded.trace().events; // (millions: not printed)
+    if (!same_events) {
+        const auto& a = streamed.trace().events;
+        const auto& b = p.recorded.trace().events;
+        std::size_t i = 0;
+        while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+        auto describe = [](const std::vector<traces::event>& v, std::size_t at) {
+            return at < v.size() ? std::string(traces::to_string(v[at].kind)) + " step " + std::to_string(v[at].step) +
+                                       " task " + std::to_string(v[at].task)
+                                 : std::string("(end)");
+        };
+        INFO("first difference at event " << i << ": streamed " << describe(a, i) << ", recorded " << describe(b, i));
+        CHECK(same_events);
+    }
     CHECK(streamed.trace().events.size() == p.recorded.trace().events.size());
     CHECK(same_events);
     CHECK(count_kind(p.recorded.trace().events, event_kind::task_resume) >= std::size_t{tasks} * rounds);

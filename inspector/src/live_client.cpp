@@ -84,22 +84,6 @@ std::string describe_uv_error(int status) {
     return text;
 }
 
-// Collects what the decoder delivers on the client thread; moved into the shared inbox after each
-// chunk, under one lock.
-struct staging_sink final : traces::event_sink {
-    std::optional<traces::header> header;
-    std::vector<std::pair<std::size_t, std::string>> strings; // (events before it, text) per id
-    std::vector<std::uint32_t> string_ids;
-    std::vector<traces::event> events;
-
-    void on_header(const traces::header& h) override { header = h; }
-    void on_string(std::uint32_t id, std::string_view text) override {
-        strings.emplace_back(events.size(), std::string(text));
-        string_ids.push_back(id);
-    }
-    void on_event(const traces::event& e) override { events.push_back(e); }
-};
-
 struct write_request {
     uv_write_t req;
     std::string data;
@@ -127,6 +111,10 @@ struct live_client::impl {
     };
     std::vector<inbox_string> inbox_strings;
     std::vector<traces::event> inbox_events;
+    // drain() swaps this empty buffer with inbox_events and hands it back emptied (capacity kept):
+    // the two ping-pong, so a live stream does not grow fresh vectors (and fault in fresh pages).
+    std::vector<traces::event> spare_events;
+    std::mutex drain_mu; // one drain() at a time (it owns spare_events while delivering)
     std::deque<message> messages;
     std::string outgoing; // command frames not yet handed to libuv
     std::uint64_t next_id = 1;
@@ -153,7 +141,25 @@ struct live_client::impl {
     addrinfo* next_candidate = nullptr;
     int last_connect_error = 0;
     wire::frame_reader frames;
-    staging_sink staging;
+    // The decoder's sink on the client thread: puts what it decodes straight into the inbox, a
+    // batch of events per lock (drain() swaps the inbox out, so the lock is never held long).
+    struct inbox_sink final : traces::event_sink {
+        impl* self = nullptr;
+        void on_header(const traces::header& h) override {
+            std::lock_guard lock(self->mu);
+            self->inbox_header = h;
+        }
+        void on_string(std::uint32_t id, std::string_view text) override {
+            std::lock_guard lock(self->mu);
+            self->inbox_strings.push_back(inbox_string{self->inbox_events.size(), id, std::string(text)});
+        }
+        void on_event(const traces::event& e) override { on_events(&e, 1); }
+        void on_events(const traces::event* e, std::size_t n) override {
+            std::lock_guard lock(self->mu);
+            self->inbox_events.insert(self->inbox_events.end(), e, e + n);
+            self->events += n;
+        }
+    } inbox{};
     std::unique_ptr<traces::decoder> decoder;
     std::thread thread;
     bool loop_ok = false;
@@ -407,7 +413,10 @@ struct live_client::impl {
         }
         case wire::frame_type::events: {
             if (!opts.collect_events) return;
-            if (!decoder) decoder = std::make_unique<traces::decoder>(staging);
+            if (!decoder) {
+                inbox.self = this;
+                decoder = std::make_unique<traces::decoder>(inbox);
+            }
             decoder->feed(f.payload);
             publish_decoded();
             return;
@@ -428,19 +437,9 @@ struct live_client::impl {
         }
     }
 
+    // The decoder already put its output in the inbox: publish its report and wake the readers.
     void publish_decoded() {
         std::lock_guard lock(mu);
-        if (staging.header) inbox_header = std::move(staging.header);
-        staging.header.reset();
-        std::size_t base = inbox_events.size();
-        for (std::size_t i = 0; i < staging.strings.size(); ++i)
-            inbox_strings.push_back(
-                inbox_string{base + staging.strings[i].first, staging.string_ids[i], std::move(staging.strings[i].second)});
-        inbox_events.insert(inbox_events.end(), staging.events.begin(), staging.events.end());
-        events += staging.events.size();
-        staging.strings.clear();
-        staging.string_ids.clear();
-        staging.events.clear();
         if (decoder) report = decoder->report();
         notify_locked();
     }
@@ -559,9 +558,10 @@ traces::read_report live_client::stream_report() const {
 }
 
 std::uint64_t live_client::drain(traces::event_sink& sink) {
+    std::lock_guard drain_lock(m_impl->drain_mu);
     std::optional<traces::header> header;
     std::vector<impl::inbox_string> strings;
-    std::vector<traces::event> events;
+    std::vector<traces::event>& events = m_impl->spare_events;
     {
         std::lock_guard lock(m_impl->mu);
         if (!m_impl->header_delivered && m_impl->inbox_header) {
@@ -572,16 +572,19 @@ std::uint64_t live_client::drain(traces::event_sink& sink) {
         events.swap(m_impl->inbox_events);
     }
     if (header) sink.on_header(*header);
-    std::size_t next_string = 0;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-        while (next_string < strings.size() && strings[next_string].before_event <= i) {
-            sink.on_string(strings[next_string].id, strings[next_string].text);
-            ++next_string;
+    // Runs of events between string definitions go to the sink as one batch each.
+    std::size_t done = 0;
+    for (const impl::inbox_string& s : strings) {
+        if (s.before_event > done) {
+            sink.on_events(events.data() + done, s.before_event - done);
+            done = s.before_event;
         }
-        sink.on_event(events[i]);
+        sink.on_string(s.id, s.text);
     }
-    for (; next_string < strings.size(); ++next_string) sink.on_string(strings[next_string].id, strings[next_string].text);
-    return events.size();
+    if (events.size() > done) sink.on_events(events.data() + done, events.size() - done);
+    const std::size_t delivered = events.size();
+    events.clear(); // keeps its capacity for the next swap
+    return delivered;
 }
 
 std::uint64_t live_client::send_command(nlohmann::json command) {

@@ -34,12 +34,21 @@ void model::on_header(const traces::header& h) { m_trace.header = h; }
 
 void model::on_string(std::uint32_t id, std::string_view text) { m_trace.define_string(id, text); }
 
-void model::on_event(const traces::event& e) {
+void model::fold(const traces::event& e) {
     std::uint64_t index = m_trace.events.size();
     if (e.kind == traces::event_kind::task_resume) add_checkpoint_if_due();
     m_trace.events.push_back(e);
     m_history.apply(e, index);
     m_tip.apply(e);
+}
+
+void model::on_event(const traces::event& e) {
+    fold(e);
+    if (m_follow) m_cursor = m_history.step_count();
+}
+
+void model::on_events(const traces::event* events, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) fold(events[i]);
     if (m_follow) m_cursor = m_history.step_count();
 }
 

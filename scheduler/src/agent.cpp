@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -22,6 +23,10 @@ namespace wire = traces::wire;
 namespace {
 constexpr std::size_t keep_history_bytes = std::size_t{64} << 20; // late clients get the whole stream up to this
 constexpr std::size_t client_queue_limit = std::size_t{8} << 20;  // a client further behind is disconnected
+// The stream is kept in chunks of this capacity that never reallocate, so writes can point into
+// them instead of copying each batch; an event's encoding is at most max_event_bytes.
+constexpr std::size_t chunk_bytes = std::size_t{1} << 20;
+constexpr std::size_t max_event_bytes = 128;
 constexpr std::uint64_t handshake_ms = 2000;
 
 // Below this many bytes not yet sent, the agent sends at the end of a tick (after its poll) or
@@ -82,11 +87,22 @@ std::string parse_tcp_address(const std::string& text, sockaddr_storage& out) {
 struct agent::impl {
     struct client;
 
+    // One uv_write. Messages and a late joiner's own stream carry their bytes; a write of the shared
+    // stream points into its chunks (frame headers are the only bytes it owns).
     struct write_request {
         uv_write_t req;
-        std::string bytes;
-        client* owner;
-        std::uint64_t events = 0; // events carried (for counting what a dropped client missed)
+        client* owner = nullptr;
+        std::string bytes;          // owned bytes: whole frames, or the frame headers of a stream write
+        std::vector<uv_buf_t> bufs; // a stream write: header, payload piece(s), header, ...
+        std::size_t size = 0;       // bytes in the write
+        bool stream_write = false;  // carries stream bytes (shared or own)
+        std::uint64_t to = 0;       // shared stream: the absolute offset after its last byte
+        std::uint64_t events_to = 0; // events_encoded when it was written: all of them sent once it completes
+    };
+
+    struct stream_chunk {
+        std::uint64_t base; // absolute stream offset of bytes[0]
+        std::string bytes;  // never grows past its reserved capacity
     };
 
     struct client {
@@ -97,13 +113,16 @@ struct agent::impl {
         int open_handles = 0;
         wire::frame_reader reader;
         bool ready = false;
+        bool streaming = false; // the welcome went out: stream bytes may follow
         bool closing = false;
-        std::uint64_t offset = 0;                  // next byte of the shared stream to send
+        std::uint64_t offset = 0;                  // next byte of the shared stream to hand to libuv
+        std::uint64_t acked = 0;                   // bytes of the shared stream written to the socket
+        std::uint64_t joined = 0;                  // stream end at the handshake (history is not "behind")
         std::unique_ptr<traces::binary::encoder> own; // late joiner after history was dropped
         std::string own_pending;
         std::size_t queued = 0;                    // bytes handed to libuv, not yet written
-        std::uint64_t events_sent = 0;             // events of the stream handed to libuv so far
-        std::uint64_t events_in_flight = 0;        // of those, in writes not yet completed
+        int stream_writes = 0;                     // stream writes not yet completed
+        std::uint64_t events_acked = 0;            // events_encoded as of the last completed stream write
     };
 
     struct pending_reply {
@@ -123,8 +142,8 @@ struct agent::impl {
     traces::header header;
     std::vector<std::string> strings{std::string{}};
     traces::binary::encoder encoder;
-    std::string stream;
-    std::uint64_t stream_base = 0; // absolute offset of stream[0]
+    // The shared stream (header, strings, events) from absolute offset chunks.front().base on.
+    std::deque<stream_chunk> chunks;
     bool keeping_all = true;
     std::uint64_t pumped_to = 0;   // absolute stream offset at the last pump
 
@@ -154,7 +173,26 @@ struct agent::impl {
     // for another poll, and so on forever. It goes out with the next batch that matters.
     bool news = false;
 
-    impl(scheduler& s, agent_options o) : sched(s), loop(s.loop()), options(std::move(o)) {}
+    impl(scheduler& s, agent_options o) : sched(s), loop(s.loop()), options(std::move(o)) { new_chunk(0); }
+
+    // --- the shared stream ---------------------------------------------------------------------
+
+    std::uint64_t stream_end() const { return chunks.back().base + chunks.back().bytes.size(); }
+    std::uint64_t stream_begin() const { return chunks.front().base; }
+
+    void new_chunk(std::size_t at_least) {
+        std::uint64_t base = chunks.empty() ? 0 : stream_end();
+        chunks.push_back(stream_chunk{base, {}});
+        chunks.back().bytes.reserve(std::max(chunk_bytes, at_least));
+    }
+
+    // The chunk to append `n` more bytes to without reallocating it (writes may point into it).
+    std::string& room_for(std::size_t n) {
+        std::string& last = chunks.back().bytes;
+        if (last.capacity() - last.size() >= n) return last;
+        new_chunk(n);
+        return chunks.back().bytes;
+    }
 
     // --- listening -----------------------------------------------------------------------------
 
@@ -369,16 +407,19 @@ struct agent::impl {
                    {"paused", paused},
                    {"step", sched.steps()},
                    {"tick", sched.ticks()}});
+        c.joined = stream_end();
         if (keeping_all) {
-            c.offset = 0;
+            c.offset = c.acked = 0;
+            c.events_acked = 0;
         } else {
             // The history was too long to keep: this client's stream starts now.
             c.own = std::make_unique<traces::binary::encoder>();
-            c.events_sent = events_encoded;
+            c.events_acked = events_encoded;
             c.own_pending = c.own->encode_header(header);
             for (std::size_t id = 1; id < strings.size(); ++id)
                 c.own->encode_string(static_cast<std::uint32_t>(id), strings[id], c.own_pending);
         }
+        c.streaming = true;
         pump();
     }
 
@@ -516,46 +557,120 @@ struct agent::impl {
 
     // --- sending -------------------------------------------------------------------------------
 
+    // Messages go out after the stream bytes already produced, so a client sees the events of a
+    // step before the notice or reply about it.
     void send_json(client& c, wire::frame_type type, const json& body) {
+        if (c.closing) return;
+        send_stream(c, true);
         std::string frame;
         wire::append_frame(frame, type, body.dump(-1, ' ', false, json::error_handler_t::replace));
-        write(c, std::move(frame));
-    }
-
-    // `events`: how many events of the stream `bytes` carries (0 for messages).
-    void write(client& c, std::string bytes, std::uint64_t events = 0) {
-        if (c.closing || bytes.empty()) return;
-        if (c.queued + bytes.size() > client_queue_limit) {
+        if (c.closing) return;
+        if (c.queued + frame.size() > client_queue_limit) {
             drop_slow_client(c);
             return;
         }
         auto* req = new write_request;
-        req->bytes = std::move(bytes);
+        req->size = frame.size();
+        req->bytes = std::move(frame);
+        req->bufs.push_back(uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size())));
+        submit(c, req);
+    }
+
+    void submit(client& c, write_request* req) {
         req->owner = &c;
-        req->events = std::exchange(events, 0);
-        c.events_in_flight += req->events;
         req->req.data = req;
-        uv_buf_t buf = uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
-        c.queued += req->bytes.size();
-        int rc = uv_write(&req->req, c.stream, &buf, 1, &impl::on_written);
+        c.queued += req->size;
+        if (req->stream_write) ++c.stream_writes;
+        int rc = uv_write(&req->req, c.stream, req->bufs.data(), static_cast<unsigned>(req->bufs.size()),
+                          &impl::on_written);
         if (rc != 0) {
-            c.queued -= req->bytes.size();
-            c.events_in_flight -= req->events;
+            c.queued -= req->size;
+            if (req->stream_write) --c.stream_writes;
             delete req;
             close_client(c);
         }
     }
 
+    static void put_frame_header(std::string& out, std::size_t payload) {
+        char header[wire::frame_header_bytes];
+        for (int i = 0; i < 4; ++i) header[i] = static_cast<char>((payload >> (8 * i)) & 0xff);
+        header[4] = static_cast<char>(wire::frame_type::events);
+        out.append(header, sizeof header);
+    }
+
+    // The stream bytes a client has not been handed yet. Unless `now`, nothing is written while an
+    // earlier stream write is still in the socket: the bytes wait and go out together when it
+    // completes (on_written), so a client that reads slowly or not at all costs one pending write,
+    // not one per tick. Drops the client once it is more than client_queue_limit bytes behind.
+    void send_stream(client& c, bool now) {
+        if (c.closing || !c.streaming) return;
+        if (c.own) {
+            if (c.own_pending.empty() || (!now && c.stream_writes > 0)) return;
+            if (c.queued + c.own_pending.size() > client_queue_limit) {
+                drop_slow_client(c);
+                return;
+            }
+            auto* req = new write_request;
+            std::string_view bytes = c.own_pending;
+            while (!bytes.empty()) {
+                std::size_t n = std::min(bytes.size(), wire::max_frame_payload);
+                wire::append_frame(req->bytes, wire::frame_type::events, bytes.substr(0, n));
+                bytes.remove_prefix(n);
+            }
+            c.own_pending.clear();
+            req->size = req->bytes.size();
+            req->bufs.push_back(uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size())));
+            req->stream_write = true;
+            req->events_to = events_encoded;
+            submit(c, req);
+            return;
+        }
+        const std::uint64_t end = stream_end();
+        if (end - std::max(c.acked, c.joined) > client_queue_limit) {
+            drop_slow_client(c);
+            return;
+        }
+        if (c.offset >= end || (!now && c.stream_writes > 0)) return;
+        auto* req = new write_request;
+        req->stream_write = true;
+        req->to = end;
+        req->events_to = events_encoded;
+        std::size_t frames = (end - c.offset + wire::max_frame_payload - 1) / wire::max_frame_payload;
+        req->bytes.reserve(frames * wire::frame_header_bytes); // header pointers must not move
+        auto chunk = std::upper_bound(chunks.begin(), chunks.end(), c.offset,
+                                      [](std::uint64_t at, const stream_chunk& k) { return at < k.base; });
+        --chunk;
+        std::uint64_t pos = c.offset;
+        while (pos < end) {
+            std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, wire::max_frame_payload));
+            std::size_t header_at = req->bytes.size();
+            put_frame_header(req->bytes, n);
+            req->bufs.push_back(uv_buf_init(req->bytes.data() + header_at, wire::frame_header_bytes));
+            while (n > 0) {
+                while (pos >= chunk->base + chunk->bytes.size()) ++chunk;
+                std::size_t at = static_cast<std::size_t>(pos - chunk->base);
+                std::size_t take = std::min(n, chunk->bytes.size() - at);
+                req->bufs.push_back(uv_buf_init(chunk->bytes.data() + at, static_cast<unsigned>(take)));
+                pos += take;
+                n -= take;
+            }
+        }
+        req->size = req->bytes.size() + static_cast<std::size_t>(end - c.offset);
+        c.offset = end;
+        submit(c, req);
+    }
+
     // It stopped reading: disconnect it alone (it can reconnect and get the stream again). What it
     // missed is counted, printed and announced to the other clients.
     void drop_slow_client(client& c) {
-        std::uint64_t missed = c.events_in_flight + (events_encoded - c.events_sent);
+        std::uint64_t missed = events_encoded - c.events_acked;
+        std::size_t behind = c.own ? c.queued + c.own_pending.size() : static_cast<std::size_t>(stream_end() - c.acked);
         ++dropped_clients;
         undelivered_events += missed;
         std::fprintf(stderr,
                      "coroscope: inspector client %u stopped reading (%zu bytes queued); disconnected, %llu events "
                      "undelivered\n",
-                     c.id, c.queued, static_cast<unsigned long long>(missed));
+                     c.id, behind, static_cast<unsigned long long>(missed));
         close_client(c);
         for (auto& other : clients)
             if (other.get() != &c && other->ready && !other->closing)
@@ -569,48 +684,34 @@ struct agent::impl {
     static void on_written(uv_write_t* req, int status) {
         auto* w = static_cast<write_request*>(req->data);
         client* c = w->owner;
-        c->queued -= w->bytes.size();
-        c->events_in_flight -= w->events;
-        delete w;
-        if (status < 0 && !c->closing) c->owner->close_client(*c);
-    }
-
-    static void append_events(std::string& frames, std::string_view bytes) {
-        while (!bytes.empty()) {
-            std::size_t n = std::min(bytes.size(), wire::max_frame_payload);
-            wire::append_frame(frames, wire::frame_type::events, bytes.substr(0, n));
-            bytes.remove_prefix(n);
-        }
-    }
-
-    // Sends every client the stream bytes it has not had yet, then forgets what all have.
-    void pump() {
-        news = false;
-        pumped_to = stream_base + stream.size();
-        for (auto& c : clients) {
-            if (!c->ready || c->closing) continue;
-            std::uint64_t events = events_encoded - c->events_sent;
-            c->events_sent = events_encoded;
-            std::string frames;
-            if (c->own) {
-                append_events(frames, c->own_pending);
-                c->own_pending.clear();
-            } else {
-                std::uint64_t end = stream_base + stream.size();
-                if (c->offset < end) {
-                    append_events(frames, std::string_view(stream).substr(c->offset - stream_base));
-                    c->offset = end;
-                }
+        c->queued -= w->size;
+        if (w->stream_write) {
+            --c->stream_writes;
+            if (status == 0) {
+                if (!c->own) c->acked = w->to;
+                c->events_acked = w->events_to;
             }
-            write(*c, std::move(frames), events);
         }
-        if (keeping_all && stream.size() > keep_history_bytes) keeping_all = false;
+        const bool stream_write = w->stream_write;
+        delete w;
+        if (c->closing) return;
+        if (status < 0) c->owner->close_client(*c);
+        else if (stream_write) c->owner->send_stream(*c, false); // what accumulated meanwhile
+    }
+
+    // Sends every client the stream bytes it has not had yet (`now`: even to one still writing),
+    // then forgets what all have.
+    void pump(bool now = false) {
+        news = false;
+        pumped_to = stream_end();
+        for (std::size_t i = 0; i < clients.size(); ++i) send_stream(*clients[i], now);
+        if (keeping_all && stream_end() - stream_begin() > keep_history_bytes) keeping_all = false;
         if (!keeping_all) {
-            std::uint64_t keep_from = stream_base + stream.size();
+            // Chunks every client has had written out (and that no write points into) go.
+            std::uint64_t keep_from = stream_end();
             for (auto& c : clients)
-                if (c->ready && !c->closing && !c->own) keep_from = std::min(keep_from, c->offset);
-            stream.erase(0, keep_from - stream_base);
-            stream_base = keep_from;
+                if (c->ready && !c->closing && !c->own) keep_from = std::min(keep_from, c->acked);
+            while (chunks.size() > 1 && chunks[1].base <= keep_from) chunks.pop_front();
         }
     }
 
@@ -695,7 +796,7 @@ void agent::finish(int exit_code, unsigned linger_ms) {
     impl& s = *m_impl;
     if (s.finished) return;
     s.finished = true;
-    s.pump();
+    s.pump(true);
     s.answer_waiting({{"ok", true}, {"exited", exit_code}});
     s.notify_all({{"exited", exit_code}});
     // Give connected clients a moment to receive the end of the stream.
@@ -715,24 +816,25 @@ void agent::finish(int exit_code, unsigned linger_ms) {
 
 void agent::on_header(const traces::header& h) {
     m_impl->header = h;
-    m_impl->stream += m_impl->encoder.encode_header(h);
+    std::string bytes = m_impl->encoder.encode_header(h);
+    m_impl->room_for(bytes.size()) += bytes;
 }
 
 void agent::on_string(std::uint32_t id, std::string_view text) {
     impl& s = *m_impl;
     if (id >= s.strings.size()) s.strings.resize(id + 1);
     s.strings[id] = text;
-    s.encoder.encode_string(id, text, s.stream);
+    s.encoder.encode_string(id, text, s.room_for(text.size() + max_event_bytes));
     for (auto& c : s.clients)
-        if (c->own) c->own->encode_string(id, text, c->own_pending);
+        if (c->own && !c->closing) c->own->encode_string(id, text, c->own_pending);
 }
 
 void agent::on_event(const traces::event& e) {
     impl& s = *m_impl;
-    s.encoder.encode_event(e, s.stream);
+    s.encoder.encode_event(e, s.room_for(max_event_bytes));
     ++s.events_encoded;
     for (auto& c : s.clients)
-        if (c->own) c->own->encode_event(e, c->own_pending);
+        if (c->own && !c->closing) c->own->encode_event(e, c->own_pending);
     if (e.kind != event_kind::tick_begin && e.kind != event_kind::poll_begin && e.kind != event_kind::poll_end)
         s.news = true;
     if (e.kind == event_kind::task_resume) s.resume_ts = e.ts_ns;
@@ -800,7 +902,7 @@ void agent::after_step() {
         s.sched.pause(scheduler::pause_reason::breakpoint);
     }
     // The rest goes out after the tick's poll, or when the loop pauses (pause_changed pumps).
-    if (s.stream_base + s.stream.size() - s.pumped_to >= pump_batch_bytes) s.pump();
+    if (s.stream_end() - s.pumped_to >= pump_batch_bytes) s.pump();
 }
 
 void agent::after_poll() {
@@ -813,7 +915,7 @@ void agent::pause_changed(bool paused, scheduler::pause_reason why) {
     impl& s = *m_impl;
     s.paused = paused;
     s.update_refs();
-    s.pump();
+    s.pump(true);
     if (!paused) return;
     static const char* names[] = {"pause", "step", "tick", "breakpoint"};
     json notice = s.position();

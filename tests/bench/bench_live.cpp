@@ -17,6 +17,10 @@
 #include <coroscope/coroscope.hpp>
 #include <coroscope/inspector/live_client.hpp>
 #include <coroscope/inspector/model.hpp>
+#include <coroscope/traces/binary.hpp>
+#include <coroscope/traces/collector.hpp>
+#include <coroscope/traces/reader.hpp>
+#include <coroscope/traces/tee.hpp>
 #include <coroscope/traces/wire.hpp>
 
 #include <nlohmann/json.hpp>
@@ -41,19 +45,30 @@ constexpr int tasks = 64;
 constexpr int yields = 15'000; // per task: ~1M steps, ~3M events per run
 constexpr int runs = 3;
 
+double thread_cpu() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 // Forwards to the agent and notes when the first step began and when the trace ended, so the
 // time measured is the program's run from its first step, whatever came before (handshakes).
 struct timing_sink final : traces::event_sink {
     traces::event_sink* next = nullptr;
     std::uint64_t first_resume_ns = 0, end_ns = 0, events = 0, dropped = 0;
+    double first_resume_cpu = 0, end_cpu = 0; // the program thread's CPU seconds at those points
     void on_header(const traces::header& h) override { next->on_header(h); }
     void on_string(std::uint32_t id, std::string_view text) override { next->on_string(id, text); }
     void on_event(const traces::event& e) override {
         ++events;
-        if (e.kind == traces::event_kind::task_resume && first_resume_ns == 0) [[unlikely]]
+        if (e.kind == traces::event_kind::task_resume && first_resume_ns == 0) [[unlikely]] {
             first_resume_ns = uv_hrtime();
-        if (e.kind == traces::event_kind::trace_end) [[unlikely]]
+            first_resume_cpu = thread_cpu();
+        }
+        if (e.kind == traces::event_kind::trace_end) [[unlikely]] {
             end_ns = uv_hrtime();
+            end_cpu = thread_cpu();
+        }
         if (e.kind == traces::event_kind::dropped) [[unlikely]]
             dropped += e.b;
         next->on_event(e);
@@ -79,6 +94,7 @@ std::atomic<bool> g_program_ended{false}; // set once run() returned
 
 struct program_run {
     double seconds = 0; // first step to trace end
+    double cpu_seconds = 0; // the same span in the program thread's CPU time (what the agent costs it)
     std::uint64_t events = 0, dropped = 0;
     std::uint64_t received = 0; // by the client (streaming)
     std::uint64_t client_done_ns = 0; // when the client folded the last event (streaming)
@@ -120,6 +136,7 @@ program_run run_program(bool paused, Client&& client) {
             std::exit(1);
         }
         out.seconds = static_cast<double>(timing.end_ns - timing.first_resume_ns) / 1e9;
+        out.cpu_seconds = timing.end_cpu - timing.first_resume_cpu;
         out.events = timing.events;
         out.dropped = timing.dropped;
         if (out.client_done_ns > 0) out.stream_seconds = static_cast<double>(out.client_done_ns - timing.first_resume_ns) / 1e9;
@@ -183,6 +200,74 @@ void streaming(const std::string& address, program_run& out) {
         out.client_note = "disconnected before the end (" + client.failure() + "): it fell 8 MiB behind";
 }
 
+// The same workload recorded to memory (no agent): the events, and the stream's bytes as the agent
+// would send them. The client's share of the live link, measured without a socket or a program.
+struct recorded {
+    traces::trace events;
+    std::string bytes;
+};
+
+recorded record_workload() {
+    struct encode_sink final : traces::event_sink {
+        traces::binary::encoder enc;
+        std::string out;
+        void on_header(const traces::header& h) override { out += enc.encode_header(h); }
+        void on_string(std::uint32_t id, std::string_view text) override { enc.encode_string(id, text, out); }
+        void on_event(const traces::event& e) override { enc.encode_event(e, out); }
+    };
+    traces::collector events;
+    encode_sink bytes;
+    traces::tee both;
+    both.add(events);
+    both.add(bytes);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    {
+        scheduler sched(&loop);
+        sched.record_to(both, traces::header{});
+        auto h = sched.spawn(workload(), "main");
+        sched.run();
+        sched.end_recording();
+    }
+    if (uv_loop_close(&loop) != 0) {
+        std::fprintf(stderr, "bench-live: libuv handles left open\n");
+        std::exit(1);
+    }
+    return {events.take(), std::move(bytes.out)};
+}
+
+// Thread CPU seconds to fold the recorded events into a fresh model (event by event, as a file
+// load does) and to decode the stream's bytes into one (what the live client does, minus the socket).
+struct fold_times {
+    double fold = 0, decode_fold = 0;
+};
+
+fold_times time_fold(const recorded& r) {
+    fold_times t;
+    std::vector<double> fold_s, decode_s;
+    for (int run = 0; run <= runs; ++run) {
+        double f = bench::cpu_seconds([&] {
+            inspector::model m;
+            m.on_header(r.events.header);
+            for (std::size_t id = 1; id < r.events.strings.size(); ++id)
+                m.on_string(static_cast<std::uint32_t>(id), r.events.strings[id]);
+            m.on_events(r.events.events.data(), r.events.events.size());
+        });
+        double d = bench::cpu_seconds([&] {
+            inspector::model m;
+            traces::decoder dec(m);
+            dec.feed(r.bytes);
+            dec.finish();
+        });
+        if (run == 0) continue;
+        fold_s.push_back(f);
+        decode_s.push_back(d);
+    }
+    t.fold = bench::median(fold_s);
+    t.decode_fold = bench::median(decode_s);
+    return t;
+}
+
 } // namespace
 
 int main() {
@@ -190,9 +275,12 @@ int main() {
                 yields, runs);
 
     // --- never-reading client ---------------------------------------------------------------------
+    // BENCH_LIVE_ONLY=silent|streaming|fold runs one part (for profiling it).
+    const char* only_env = std::getenv("BENCH_LIVE_ONLY");
+    const std::string only = only_env ? only_env : "";
     program_run last_none, last_silent;
-    std::vector<double> none_s, silent_s;
-    for (int r = 0; r <= runs; ++r) {
+    std::vector<double> none_s, silent_s, none_cpu, silent_cpu;
+    for (int r = 0; r <= runs && (only.empty() || only == "silent"); ++r) {
         // "no client" also starts paused and is continued by a client that leaves at once, so both
         // variants time the same thing: the run from its first step.
         last_none = run_program(true, continue_only);
@@ -204,14 +292,18 @@ int main() {
         if (r == 0) continue; // warmup
         none_s.push_back(last_none.seconds);
         silent_s.push_back(last_silent.seconds);
+        none_cpu.push_back(last_none.cpu_seconds);
+        silent_cpu.push_back(last_silent.cpu_seconds);
     }
-    double none = bench::median(none_s), silent = bench::median(silent_s);
+    double none = none_s.empty() ? 0 : bench::median(none_s), silent = silent_s.empty() ? 0 : bench::median(silent_s);
+    double none_c = none_cpu.empty() ? 0 : bench::median(none_cpu);
+    double silent_c = silent_cpu.empty() ? 0 : bench::median(silent_cpu);
 
     // --- streaming --------------------------------------------------------------------------------
     std::vector<double> stream_s, produce_s;
     program_run last_stream;
     bool zero_drops = true;
-    for (int r = 0; r <= runs; ++r) {
+    for (int r = 0; r <= runs && (only.empty() || only == "streaming"); ++r) {
         last_stream = run_program(true, streaming);
         if (!last_stream.client_ok) {
             std::fprintf(stderr, "bench-live: streaming: %s\n", last_stream.client_note.c_str());
@@ -229,16 +321,26 @@ int main() {
         stream_s.push_back(last_stream.stream_seconds / static_cast<double>(last_stream.received));
         produce_s.push_back(last_stream.seconds);
     }
-    double stream_rate = 1.0 / bench::median(stream_s) / 1e6;
-    double produce_rate = static_cast<double>(last_stream.events) / bench::median(produce_s) / 1e6;
-    double none_rate = static_cast<double>(last_none.events) / none / 1e6;
+    double stream_rate = stream_s.empty() ? 0 : 1.0 / bench::median(stream_s) / 1e6;
+    double produce_rate = produce_s.empty() ? 0 : static_cast<double>(last_stream.events) / bench::median(produce_s) / 1e6;
+    double none_rate = none > 0 ? static_cast<double>(last_none.events) / none / 1e6 : 0;
+
+    // --- the client's fold alone, from memory ------------------------------------------------------
+    const bool fold_part = only.empty() || only == "fold";
+    recorded rec = fold_part ? record_workload() : recorded{};
+    fold_times folds = fold_part ? time_fold(rec) : fold_times{};
+    double n_rec = static_cast<double>(rec.events.events.size());
 
     using bench::fmt;
-    bench::print_table("Live agent: a client that never reads (same workload, same run)",
+    bench::print_table("Live agent: a client that never reads (same workload, same run; program thread CPU time and wall)",
                        {
-                           {"agent listening, no client", none * 1e3, "ms", "", "", bench::verdict::none},
-                           {"agent, one never-reading client", silent * 1e3, "ms", fmt("%.3fx no client", silent / none),
-                            "<= 1.05x no client", bench::check(silent <= 1.05 * none)},
+                           {"agent listening, no client (CPU)", none_c * 1e3, "ms", "", "", bench::verdict::none},
+                           {"agent, one never-reading client (CPU)", silent_c * 1e3, "ms",
+                            fmt("%.3fx no client", silent_c / none_c), "<= 1.05x no client",
+                            bench::check(silent_c <= 1.05 * none_c)},
+                           {"agent listening, no client (wall)", none * 1e3, "ms", "", "", bench::verdict::none},
+                           {"agent, one never-reading client (wall)", silent * 1e3, "ms", fmt("%.3fx no client", silent / none),
+                            "(info: load-dependent)", bench::verdict::none},
                        });
     bench::print_table("Live link: events streamed over a Unix socket into an inspector model",
                        {
@@ -248,6 +350,13 @@ int main() {
                            {"streamed to live_client -> model", stream_rate, "M events/s",
                             fmt("%.2fx no client", stream_rate / none_rate), ">= 10 M events/s, 0 drops",
                             bench::check(stream_rate >= 10 && zero_drops)},
+                       });
+    bench::print_table("The client's share alone: the same events from memory into a model (thread CPU time, no socket)",
+                       {
+                           {"fold into the model (on_events)", n_rec / folds.fold / 1e6, "M events/s",
+                            fmt("%.1f ns/event", folds.fold / n_rec * 1e9), "(info)", bench::verdict::none},
+                           {"decode the stream's bytes + fold", n_rec / folds.decode_fold / 1e6, "M events/s",
+                            fmt("%.1f ns/event", folds.decode_fold / n_rec * 1e9), "(info)", bench::verdict::none},
                        });
     std::printf("(%llu events per run; streaming: %llu received, %llu dropped, %s)\n",
                 static_cast<unsigned long long>(last_stream.events),

@@ -29,6 +29,9 @@ public:
     void on_header(const traces::header& h) override;
     void on_string(std::uint32_t id, std::string_view text) override;
     void on_event(const traces::event& e) override;
+    // A run of consecutive events (the binary decoder and the live client deliver them so): the
+    // same fold as on_event for each, without a call through the sink per event.
+    void on_events(const traces::event* events, std::size_t count) override;
 
     // The trace as stored: header, strings, and events (decoded on access; see event_store.hpp).
     const stored_trace& trace() const { return m_trace; }
@@ -63,6 +66,7 @@ public:
 
 private:
     void add_checkpoint_if_due();
+    void fold(const traces::event& e); // on_event without the cursor update
     // Moves m_state to the state before event `target` (an index), folding or undoing events.
     void move_state_to(std::uint64_t target);
 
