@@ -21,7 +21,7 @@ struct command {
 command add_validate(CLI::App& app);
 // convert FILE --to jsonl|binary -o OUT: exact re-encoding, record by record.
 command add_convert(CLI::App& app);
-// record [-o FILE] -- PROGRAM ARGS...: runs PROGRAM with COROSCOPE_TRACE set; exit code = PROGRAM's.
+// record [-o FILE] [--zstd] -- PROGRAM ARGS...: runs PROGRAM with COROSCOPE_TRACE set (and COROSCOPE_TRACE_ZSTD=1); exit code = PROGRAM's.
 command add_record(CLI::App& app);
 // export FILE --format chrome -o OUT.json: Chrome/Perfetto trace-event JSON.
 command add_export(CLI::App& app);

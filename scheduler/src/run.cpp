@@ -88,7 +88,11 @@ int run_main(task<T> main_task, std::string name) {
         traces::tee sinks;
         scheduler sched(&loop);
         if (const char* path = std::getenv("COROSCOPE_TRACE"); detail::instrumented && path && *path) {
-            recorder = std::make_unique<traces::file_writer>(path, traces::encoding_for_path(path));
+            // COROSCOPE_TRACE_ZSTD=1: zstd blocks (binary only), compressed when the scheduler drains
+            // its events between steps, like the plain writer's writes.
+            recorder = std::make_unique<traces::file_writer>(
+                path, traces::encoding_for_path(path),
+                env_flag("COROSCOPE_TRACE_ZSTD") ? traces::compression::zstd : traces::compression::none);
             if (!recorder->ok()) {
                 std::fprintf(stderr, "coroscope: COROSCOPE_TRACE: %s\n", recorder->error().c_str());
                 recorder.reset();

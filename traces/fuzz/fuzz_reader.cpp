@@ -10,7 +10,8 @@
 // - the report is coherent: fatal => nothing was delivered past the header, truncated_at <= size,
 //   a non-empty error whenever something was damaged.
 // Memory: run with -malloc_limit_mb / -rss_limit_mb (make fuzz does): the decoder buffers only the
-// input it was given plus one inflated zstd block (<= 1 MiB).
+// input it was given plus one inflated zstd block (<= 1 MiB), the strings and the 1.3 string history
+// (<= 128 KiB; the copies of one string add up to at most 64 KiB).
 #include <coroscope/traces/reader.hpp>
 
 #include <cstddef>

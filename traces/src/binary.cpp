@@ -1,6 +1,7 @@
 #include <coroscope/traces/binary.hpp>
 
 #include <algorithm>
+#include <limits>
 
 namespace coroscope::traces::binary {
 
@@ -25,11 +26,13 @@ void put_bytes(std::string& out, std::string_view bytes) {
     out.append(bytes);
 }
 
-std::size_t common_prefix(std::string_view x, std::string_view y) {
-    auto limit = std::min({x.size(), y.size(), max_string_prefix});
-    std::size_t n = 0;
-    while (n < limit && x[n] == y[n]) ++n;
-    return n;
+constexpr unsigned hash_bits = 13;
+
+// A hash of the 4 bytes at p, for finding earlier occurrences.
+std::uint32_t hash4(const char* p) {
+    std::uint32_t v = static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[1]) << 8 |
+                      static_cast<unsigned char>(p[2]) << 16 | static_cast<std::uint32_t>(static_cast<unsigned char>(p[3])) << 24;
+    return (v * 2654435761u) >> (32 - hash_bits);
 }
 
 } // namespace
@@ -44,8 +47,39 @@ void put_varint(std::string& out, std::uint64_t value) {
 
 void encoder::reset() {
     m_prev = event{};
-    m_by_text.clear();
-    m_by_id.clear();
+    m_last_id = 0;
+    m_history.clear();
+    m_history_base = 0;
+    m_indexed = 0;
+    m_head.clear();
+    m_chain.clear();
+}
+
+void encoder::remember(std::string_view text) {
+    if (m_history.size() + text.size() > 2 * string_window) {
+        // Only the last string_window bytes can be copied from: drop the rest, keep the links.
+        std::size_t keep = std::min(m_history.size(), string_window);
+        std::size_t drop = m_history.size() - keep;
+        m_history.erase(0, drop);
+        m_chain.erase(m_chain.begin(), m_chain.begin() + static_cast<std::ptrdiff_t>(drop));
+        m_history_base += drop;
+        m_indexed = std::max(m_indexed, m_history_base);
+    }
+    m_history.append(text);
+    m_chain.resize(m_history.size(), 0);
+}
+
+void encoder::index_upto(std::uint64_t position) {
+    const std::uint64_t end = m_history_base + m_history.size();
+    if (end < 4) return;
+    position = std::min(position, end - 3); // a position needs 4 bytes after it
+    if (m_head.empty()) m_head.assign(std::size_t{1} << hash_bits, 0);
+    for (; m_indexed < position; ++m_indexed) {
+        std::size_t at = static_cast<std::size_t>(m_indexed - m_history_base);
+        std::uint32_t h = hash4(m_history.data() + at);
+        m_chain[at] = m_head[h];
+        m_head[h] = m_indexed + 1;
+    }
 }
 
 std::string encoder::encode_header(const header& h) {
@@ -59,45 +93,82 @@ std::string encoder::encode_header(const header& h) {
 
     std::string out(magic);
     put_u16(out, h.major);
-    put_u16(out, h.minor);
+    // The records below may be 1.3 string records: never claim an older minor of this major.
+    put_u16(out, h.major == format_major && h.minor < string_pieces_minor ? string_pieces_minor : h.minor);
     put_varint(out, body.size());
     out += body;
     return out;
 }
 
 void encoder::encode_string(std::uint32_t id, std::string_view text, std::string& out) {
-    // Borrow the longest prefix of an earlier string: in a sorted set the best match is a neighbour.
-    std::uint32_t base = 0;
-    std::size_t prefix = 0;
-    auto consider = [&](auto it) {
-        std::size_t n = common_prefix(it->first, text);
-        if (n > prefix) {
-            prefix = n;
-            base = it->second;
-        }
-    };
-    auto next = m_by_text.lower_bound(text);
-    if (next != m_by_text.end()) consider(next);
-    if (next != m_by_text.begin()) consider(std::prev(next));
-    if (prefix <= varint_size(base)) prefix = 0; // not worth a base reference
-
     std::string payload;
-    put_varint(payload, id);
-    put_varint(payload, prefix);
-    if (prefix > 0) put_varint(payload, base);
-    payload.append(text.substr(prefix));
-
-    put_varint(out, framed_kind | (record_string << kind_bits));
+    const bool pieces = m_last_id != std::numeric_limits<std::uint32_t>::max() && id == m_last_id + 1;
+    if (!pieces) {
+        // Not the next id (a redefinition, ids out of order): a plain string record, whole text.
+        put_varint(payload, id);
+        put_varint(payload, 0); // no prefix
+        payload.append(text);
+        remember(text);
+    } else {
+        const std::uint64_t start = m_history_base + m_history.size();
+        remember(text);
+        index_upto(start);
+        const std::size_t n = text.size();
+        std::size_t i = 0, literal_from = 0, copied = 0;
+        auto flush_literal = [&] {
+            if (i == literal_from) return;
+            put_varint(payload, (i - literal_from) << 1);
+            payload.append(text.substr(literal_from, i - literal_from));
+        };
+        while (i < n) {
+            const std::uint64_t here = start + i;
+            std::size_t best = 0;
+            std::uint64_t best_distance = 0;
+            const std::size_t longest = std::min({n - i, string_copy_max, string_copy_budget - copied});
+            if (m_copies && longest >= string_copy_min) {
+                const char* cur = m_history.data() + (here - m_history_base);
+                // Walk earlier positions with the same hash, nearest first (bounded: a writer's cost).
+                std::uint64_t link = m_head.empty() ? 0 : m_head[hash4(cur)];
+                for (int tries = 0; link != 0 && tries < 32; ++tries) {
+                    const std::uint64_t from = link - 1;
+                    if (from < m_history_base || here - from > string_window) break;
+                    const char* src = m_history.data() + (from - m_history_base);
+                    std::size_t len = 0;
+                    while (len < longest && src[len] == cur[len]) ++len; // may overlap cur: as decoded
+                    if (len > best) {
+                        best = len;
+                        best_distance = here - from;
+                        if (len == longest) break;
+                    }
+                    link = m_chain[static_cast<std::size_t>(from - m_history_base)];
+                }
+            }
+            // A copy is taken only when it, and the header of the literal run after it, cost no
+            // more than the bytes it replaces: so a string never takes more than its text plus one
+            // literal header.
+            if (best >= string_copy_min) {
+                const std::size_t cost = varint_size(((best - string_copy_min) << 1) | 1) + varint_size(best_distance) +
+                                         varint_size((n - i - best) << 1);
+                if (cost <= best) {
+                    flush_literal();
+                    put_varint(payload, ((best - string_copy_min) << 1) | 1);
+                    put_varint(payload, best_distance);
+                    copied += best;
+                    i += best;
+                    literal_from = i;
+                    index_upto(start + i);
+                    continue;
+                }
+            }
+            ++i;
+            index_upto(start + i);
+        }
+        flush_literal();
+    }
+    m_last_id = id;
+    put_varint(out, framed_kind | ((pieces ? record_string_pieces : record_string) << kind_bits));
     put_varint(out, payload.size());
     out += payload;
-
-    // The decoder resolves a base by its current text: forget id's old text, remember the new one.
-    if (auto old = m_by_id.find(id); old != m_by_id.end()) {
-        m_by_text.erase(old->second);
-        m_by_id.erase(old);
-    }
-    auto [it, inserted] = m_by_text.try_emplace(std::string(text), id);
-    if (inserted) m_by_id.emplace(id, it);
 }
 
 void encoder::encode_event(const event& e, std::string& out) {

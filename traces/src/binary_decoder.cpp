@@ -403,11 +403,44 @@ stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std
             text.assign(it->second, 0, prefix);
         }
         text.append(reinterpret_cast<const char*>(payload.p), payload.left());
-        auto& slot = m_strings[static_cast<std::uint32_t>(id)];
-        slot = std::move(text);
-        ++report.records;
-        sink.on_string(static_cast<std::uint32_t>(id), slot);
-        return done(result::ok);
+        return done(define_string(static_cast<std::uint32_t>(id), std::move(text), report, sink));
+    }
+    if (rest == record_string_pieces) {
+        auto damaged = [&](const std::string& what) {
+            problem = "string pieces record: " + what;
+            return done(result::bad);
+        };
+        if (m_last_string_id == std::numeric_limits<std::uint32_t>::max()) return damaged("no next string id");
+        const std::uint64_t id = std::uint64_t{m_last_string_id} + 1;
+        if (!plausible_string_id(id, in_block ? offset * block_id_scale : offset))
+            return damaged("string id " + std::to_string(id) + " is implausibly large (ids are dense)");
+        std::string text;
+        std::size_t copied = 0;
+        while (payload.left() > 0) {
+            std::uint64_t h = 0, distance = 0;
+            if (payload.varint(h) != res::ok) return damaged("field 'piece' is damaged");
+            if ((h & 1) == 0) {
+                if ((h >> 1) > payload.left())
+                    return damaged("a literal of " + std::to_string(h >> 1) + " bytes runs past the record");
+                text.append(reinterpret_cast<const char*>(payload.p), static_cast<std::size_t>(h >> 1));
+                payload.p += h >> 1;
+                continue;
+            }
+            if ((h >> 1) > string_copy_max - string_copy_min) return damaged("field 'copy length' is out of range");
+            const std::size_t length = static_cast<std::size_t>(h >> 1) + string_copy_min;
+            if (payload.varint(distance) != res::ok) return damaged("field 'distance' is damaged");
+            const std::size_t reach = m_history.size() + text.size();
+            if (distance == 0 || distance > string_window || distance > reach)
+                return damaged("field 'distance' " + std::to_string(distance) + " is not in the string history (" +
+                               std::to_string(std::min(reach, string_window)) + " bytes)");
+            copied += length;
+            if (copied > string_copy_budget) return damaged("copies add up to more than 64 KiB");
+            // One byte at a time from history + text: a copy may overlap the bytes it produces.
+            std::size_t from = reach - static_cast<std::size_t>(distance);
+            for (std::size_t k = 0; k < length; ++k, ++from)
+                text.push_back(from < m_history.size() ? m_history[from] : text[from - m_history.size()]);
+        }
+        return done(define_string(static_cast<std::uint32_t>(id), std::move(text), report, sink));
     }
     if (rest == record_wide_event) {
         std::uint64_t kind = 0, mask = 0;
@@ -436,6 +469,22 @@ stream_decoder::result stream_decoder::decode_record(std::string_view bytes, std
     }
     ++report.unknown_records; // a record type of a newer minor version: skipped by its length
     return done(result::ok);
+}
+
+stream_decoder::result stream_decoder::define_string(std::uint32_t id, std::string text, read_report& report,
+                                                     event_sink& sink) {
+    m_last_string_id = id;
+    if (m_history.size() + text.size() > 2 * string_window) {
+        // Copies reach back at most string_window bytes: keep that much.
+        std::size_t keep = std::min(m_history.size(), string_window);
+        m_history.erase(0, m_history.size() - keep);
+    }
+    m_history += text;
+    auto& slot = m_strings[id];
+    slot = std::move(text);
+    ++report.records;
+    sink.on_string(id, slot);
+    return result::ok;
 }
 
 stream_decoder::result stream_decoder::decode_block(std::string_view payload, std::uint64_t offset,

@@ -43,6 +43,8 @@ private:
                          read_report& report, event_sink& sink, std::string& problem);
     result decode_block(std::string_view payload, std::uint64_t offset, read_report& report, event_sink& sink,
                         std::string& problem);
+    // Records string id's text (plain and pieces records alike) and hands it to the sink.
+    result define_string(std::uint32_t id, std::string text, read_report& report, event_sink& sink);
     // The fast path: decodes consecutive plain event records of known kinds from bytes[pos..] while
     // at least fast_margin bytes are left (so no varint read needs a bounds check); stops before
     // anything else (strings, framed or damaged records), which the checked path then decodes.
@@ -56,6 +58,8 @@ private:
     std::unique_ptr<block_decompressor> m_blocks; // created at the first block
     event m_prev{}; // delta state: ts_ns, step, tick, task of the previous event record
     std::unordered_map<std::uint32_t, std::string> m_strings; // current text of each string id (prefix bases)
+    std::uint32_t m_last_string_id = 0; // id of the previous string record (pieces define the next)
+    std::string m_history; // the string history's last bytes (at least string_window, at most 2x)
 };
 
 } // namespace coroscope::traces::binary

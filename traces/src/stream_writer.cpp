@@ -4,6 +4,7 @@ namespace coroscope::traces::binary {
 
 stream_writer::stream_writer(bool zstd) {
     if (zstd) m_blocks = std::make_unique<block_compressor>();
+    m_encoder.use_copies(!zstd);
 }
 
 void stream_writer::header(const traces::header& h, std::string& out) {

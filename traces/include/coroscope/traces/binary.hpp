@@ -4,24 +4,25 @@
 //   record  = varint lead, then either an event (lead = kind | field mask << 5, fields follow,
 //             values delta-coded against the previous event) or, when kind bits = 31, a framed
 //             record (lead = 31 | type << 5, varint payload length, payload; type 0 = string).
+//   string  = (1.3) a framed record of type 3 defining the next string id as literal runs and copies
+//             from the string history (every string defined before it, concatenated).
 //   block   = (1.2, optional) a framed record of type 2 whose payload is a zstd frame of ordinary
 //             records; header feature bit feature_zstd_blocks says the file holds them.
-// The encoder is stateful (deltas, string prefixes): use one encoder per output stream, in order.
+// The encoder is stateful (deltas, string history): use one encoder per output stream, in order.
 #include <coroscope/traces/event.hpp>
 #include <coroscope/traces/header.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace coroscope::traces::binary {
 
 inline constexpr std::string_view magic{"CSTRACE\0", 8};
 inline constexpr std::size_t max_record_bytes = std::size_t{16} << 20; // longer lengths mean damage
-inline constexpr std::size_t max_string_prefix = 255; // longest prefix a string may borrow
+inline constexpr std::size_t max_string_prefix = 255; // longest prefix a plain string record may borrow
 
 // Lead value layout.
 inline constexpr std::uint32_t kind_bits = 5;
@@ -29,6 +30,20 @@ inline constexpr std::uint32_t framed_kind = 31; // kind bits of a length-prefix
 inline constexpr std::uint64_t record_string = 0;    // framed record type: string definition
 inline constexpr std::uint64_t record_wide_event = 1; // framed record type: event whose kind is >= 31
 inline constexpr std::uint64_t record_zstd_block = 2; // framed record type (1.2): zstd-compressed records
+inline constexpr std::uint64_t record_string_pieces = 3; // framed record type (1.3): the next string, as pieces
+
+// String pieces (format 1.3, record_string_pieces). The record defines string id = the previous
+// string record's id + 1 (0 before the first) and its payload is a sequence of pieces, each a
+// varint h: h even = a literal of h/2 bytes that follow; h odd = a copy of h/2 + string_copy_min
+// bytes (h/2 at most 255), then varint distance d (1..string_window): the copy starts d bytes back
+// from the end of the string history (the texts of every string record before this one, in stream
+// order, followed by the bytes of this string decoded so far) and is made one byte at a time, so it
+// may overlap what it produces. Bytes copied into one string add up to at most string_copy_budget.
+inline constexpr std::uint16_t string_pieces_minor = 3; // the first minor with record_string_pieces
+inline constexpr std::size_t string_copy_min = 4;
+inline constexpr std::size_t string_copy_max = string_copy_min + 255;
+inline constexpr std::size_t string_window = std::size_t{64} << 10;
+inline constexpr std::size_t string_copy_budget = std::size_t{64} << 10;
 
 // zstd blocks (format 1.2). Payload: varint layout, varint content length, one zstd frame that
 // inflates to exactly that many bytes. Layout 0: the content is ordinary string and event records,
@@ -58,22 +73,31 @@ inline constexpr std::uint32_t field_mask_all = 0xff;
 
 class encoder {
 public:
-    encoder() = default;
-    encoder(const encoder&) = delete; // m_by_id holds iterators into m_by_text
-    encoder& operator=(const encoder&) = delete;
-    encoder(encoder&&) = default;
-    encoder& operator=(encoder&&) = default;
-
-    // Encodes the file header and resets the delta and string state.
+    // Encodes the file header and resets the delta and string state. A binary stream of this
+    // writer holds 1.3 string records: a header claiming an older 1.x minor is written as 1.3.
     std::string encode_header(const header& h);
+    // The next id (previous + 1) becomes a pieces record; any other id a plain string record.
     void encode_string(std::uint32_t id, std::string_view text, std::string& out);
     void encode_event(const event& e, std::string& out);
     void reset();
+    // Off: string pieces records hold one literal (for zstd blocks, which find repeats themselves).
+    void use_copies(bool on) { m_copies = on; }
 
 private:
+    void remember(std::string_view text); // appends text to the history (dropping what is out of reach)
+    void index_upto(std::uint64_t position); // links every history position before it into m_head/m_chain
+
     event m_prev{}; // ts_ns, step, tick and task of the previous event (all 0 at the start)
-    std::map<std::string, std::uint32_t, std::less<>> m_by_text; // text -> an id whose current text it is
-    std::unordered_map<std::uint32_t, std::map<std::string, std::uint32_t, std::less<>>::iterator> m_by_id;
+    std::uint32_t m_last_id = 0; // id of the previous string record
+    bool m_copies = true;
+    // The string history (its last bytes: at most 2 string_windows), m_history[0] being absolute
+    // position m_history_base; m_head[hash of 4 bytes] and m_chain[position] link earlier positions
+    // with the same hash (absolute position + 1; 0 = none).
+    std::string m_history;
+    std::uint64_t m_history_base = 0;
+    std::uint64_t m_indexed = 0; // absolute positions below this are linked
+    std::vector<std::uint64_t> m_head;
+    std::vector<std::uint64_t> m_chain;
 };
 
 // Low-level helpers shared by the encoder and decoder (exposed for tests and tools).
