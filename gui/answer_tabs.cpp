@@ -52,6 +52,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
         (!moving || now_s - cache.graph_computed_s >= live_refresh_s)) {
         cache.graph_computed_s = now_s;
         cache.graph = inspector::wait_graph_at(m);
+        ++cache.graph_generation;
         cache.graph_events = events;
         cache.graph_cursor = m.cursor();
     }

@@ -59,10 +59,7 @@ void draw_controls_panel(session& s, ui_state& ui) {
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("click to select task %u", next);
         if (ImGui::IsItemClicked()) ui.selected_task = next;
     }
-    const char* hint = "Left/Right: step   Shift+Left/Right: tick   Home/End";
-    float hint_w = ImGui::CalcTextSize(hint).x;
-    ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - hint_w);
-    ImGui::TextColored(to_vec4(color_text_dim), "%s", hint);
+    right_aligned_text("Left/Right: step   Shift+Left/Right: tick   Home/End");
 
     // The scrubber: the cursor ranges over 0..steps (steps = after the last step).
     std::uint64_t value = m.cursor();
@@ -126,9 +123,10 @@ void draw_live_controls(session& s, ui_state&) {
     ImGui::TextColored(to_vec4(link.last_message_is_error() ? color_error : color_text_location), "%s",
                        last.empty() ? "-" : last.c_str());
     const char* follow = s.model.following() ? "following the newest step" : "following: off - End to follow";
-    float follow_w = ImGui::CalcTextSize(follow).x;
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 20.0f, ImGui::GetWindowContentRegionMax().x - follow_w));
-    ImGui::TextColored(to_vec4(s.model.following() ? color_text_dim : color_warning), "%s", follow);
+    if (!right_aligned_text(follow, s.model.following() ? color_text_dim : color_warning)) {
+        ImGui::SameLine(0, 20); // not a hint: shown even when the line is full (the panel clips it)
+        ImGui::TextColored(to_vec4(s.model.following() ? color_text_dim : color_warning), "%s", follow);
+    }
 }
 
 } // namespace coroscope::gui

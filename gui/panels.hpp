@@ -45,6 +45,7 @@ struct answers_cache {
 
     std::uint64_t graph_events = none;   // events().size() and cursor the graph was built at
     std::uint64_t graph_cursor = none;
+    std::uint64_t graph_generation = 0;  // bumped each time `graph` is recomputed (its layout follows)
     inspector::wait_graph graph;
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
 
@@ -52,6 +53,64 @@ struct answers_cache {
     std::uint64_t rows_events = none;
     std::uint64_t rows_filter = none;    // hash of the filter the rows were built with
     std::vector<std::uint64_t> rows;
+};
+
+// The wait-for graph placed on its canvas (columns by wait-chain depth, cycles in a ring): built
+// once per graph and font size, then each frame draws only what crosses the visible part.
+struct graph_layout {
+    struct node {
+        inspector::wait_node node;
+        std::string label;
+        traces::wait_reason object_reason = traces::wait_reason::none; // objects: their kind, from a wait on them
+        bool in_cycle = false;
+        int column = 0;
+        float x = 0, y = 0, w = 0, h = 0; // top-left and size on the canvas
+    };
+    struct link {
+        std::size_t from = 0, to = 0;     // node indices of the graph's edge with the same index
+        float ax = 0, ay = 0, bx = 0, by = 0; // the arrow on the canvas, node border to node border
+    };
+    std::uint64_t generation = answers_cache::none; // answers_cache::graph_generation it was built from
+    float font_size = 0;
+    std::vector<node> nodes;
+    std::vector<link> links;
+    float width = 0, height = 0;          // the canvas
+    std::string run_queue;                // "3, 5, 8" for the header
+};
+
+// What the tasks table shows, in order: the known tasks that pass the name and state filters,
+// sorted by the sort column. Rebuilt by update_task_table() only when its inputs change.
+enum class task_column : int { id, name, state, wait, parent, steps };
+struct task_table {
+    std::uint64_t events = answers_cache::none, last_ts = 0; // the trace the rows were built from
+    const void* tasks_data = nullptr;                       // history().tasks().data(): a new model
+    std::uint64_t cursor = answers_cache::none;             // only when the rows depend on it (else none)
+    std::string name_filter;
+    int state_filter = -1;
+    task_column sort_column = task_column::id;
+    bool sort_descending = false;
+    std::vector<std::uint32_t> rows;                        // task ids, in display order
+    std::size_t total = 0;                                  // known tasks (before the filters)
+    // Counts per state at the cursor (ready, running, waiting, done), failed, and not spawned yet.
+    std::uint64_t counts_cursor = answers_cache::none;
+    std::array<std::size_t, 4> counts{};
+    std::size_t failed = 0, unborn = 0;
+};
+
+// The timeline's task lanes in spawn-tree order under their spawner, the children of collapsed
+// tasks left out. Rebuilt only when the tasks or the collapsed set change.
+struct timeline_lanes {
+    struct lane {
+        std::uint32_t task = 0;
+        int depth = 0;
+        bool has_children = false;
+        bool collapsed = false;
+    };
+    std::uint64_t events = answers_cache::none, last_ts = 0;
+    const void* tasks_data = nullptr;
+    std::set<std::uint32_t> collapsed;    // the set they were built with
+    std::vector<lane> lanes;
+    std::vector<int> row_of;              // task id -> lane index, -1 = hidden (under a collapsed spawner)
 };
 
 struct panels_state {
@@ -68,13 +127,20 @@ struct panels_state {
 
     bool stats_selected_only = true;     // stats: the selected task's histograms (else only totals)
 
-    // Tasks table: a name filter (substring), a state filter and the sort the table last applied.
+    // Tasks table: a name filter (substring, any case), a state filter and the sort (the table's
+    // header clicks write it; set it here to sort without a click).
     std::array<char, 64> tasks_name_filter{};
     int tasks_state_filter = 0;          // 0 all, 1 ready, 2 running, 3 waiting, 4 done, 5 failed, 6 not spawned yet
+    task_column tasks_sort = task_column::id;
+    bool tasks_sort_descending = false;
+    bool tasks_sort_synced = false;      // the table's header was set from tasks_sort once (first frame)
+    task_table tasks;                    // the rows shown (update_task_table)
 
     std::set<std::uint32_t> timeline_collapsed; // timeline: tasks whose spawned tasks' lanes are hidden
+    timeline_lanes lanes;                // the lanes shown (update_timeline_lanes)
 
     answers_cache cache;
+    graph_layout graph;                  // the wait-for graph's layout (wait_graph_panel.cpp)
 
     static std::array<bool, traces::event_kind_count> all_kinds() {
         std::array<bool, traces::event_kind_count> a{};
@@ -88,6 +154,15 @@ struct panels_state {
 // a pass over the whole trace. A replay (a file, however it was loaded) is never throttled.
 inline constexpr double live_refresh_s = 0.5;
 void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live);
+
+// Brings p.tasks up to date with the model, the filters and the sort (cheap when none changed).
+void update_task_table(const inspector::model& m, panels_state& p);
+// Brings p.lanes up to date with the model's tasks and p.timeline_collapsed.
+void update_timeline_lanes(const inspector::model& m, panels_state& p);
+// Expands the collapsed spawners above `task` so that its lane shows; true if any was expanded.
+bool reveal_lane(const inspector::model& m, panels_state& p, std::uint32_t task);
+// The lane showing `task` in l: its own, else the collapsed spawner hiding it; -1 if none.
+int visible_lane_of(const inspector::model& m, const timeline_lanes& l, std::uint32_t task);
 
 // The tab bar and the panel of the chosen tab (answer_tabs.cpp).
 void draw_answer_tabs(session& s, ui_state& ui);

@@ -7,6 +7,7 @@
 #include <coroscope/traces/event.hpp>
 
 #include <imgui.h>
+#include <imgui_internal.h> // TableSetColumnSortDirection: the sort comes from ui_state
 
 #include <algorithm>
 #include <array>
@@ -46,30 +47,23 @@ std::string wait_text(const inspector::model& m, const inspector::task_snapshot&
     return out;
 }
 
-void draw_state_counts(const inspector::snapshot& snap, std::size_t total) {
-    std::array<std::size_t, 4> counts{};
-    for (const auto& t : snap.tasks())
-        if (t.known) ++counts[static_cast<std::size_t>(t.state)];
+void draw_state_counts(const task_table& t) {
     ImGui::TextUnformatted("Tasks");
     ImGui::SameLine();
-    ImGui::TextColored(to_vec4(color_text_dim), "%zu", total);
+    ImGui::TextColored(to_vec4(color_text_dim), "%zu", t.total);
     const std::array<rgb, 4> colors{color_ready, color_running, color_wait_sleep, color_done};
-    for (std::size_t i = 0; i < counts.size(); ++i) {
+    for (std::size_t i = 0; i < t.counts.size(); ++i) {
         ImGui::SameLine(0, 14);
-        ImGui::TextColored(to_vec4(colors[i]), "%zu %s", counts[i],
-                           std::string(inspector::to_string(static_cast<inspector::task_state>(i))).c_str());
+        ImGui::TextColored(to_vec4(colors[i]), "%zu %s", t.counts[i],
+                           inspector::to_string(static_cast<inspector::task_state>(i)).data());
     }
-    std::size_t failed = 0;
-    for (const auto& t : snap.tasks())
-        failed += t.known && t.state == inspector::task_state::done && t.status == traces::exit_status::failed;
-    if (failed) {
+    if (t.failed) {
         ImGui::SameLine();
-        ImGui::TextColored(to_vec4(color_failed), "(%zu failed)", failed);
+        ImGui::TextColored(to_vec4(color_failed), "(%zu failed)", t.failed);
     }
-    std::size_t unborn = total - (counts[0] + counts[1] + counts[2] + counts[3]);
-    if (unborn) {
+    if (t.unborn) {
         ImGui::SameLine(0, 14);
-        ImGui::TextColored(to_vec4(color_text_dim), "%zu not spawned yet", unborn);
+        ImGui::TextColored(to_vec4(color_text_dim), "%zu not spawned yet", t.unborn);
     }
 }
 
@@ -97,65 +91,110 @@ bool contains_ignoring_case(const std::string& text, const char* piece) {
     return it != text.end();
 }
 
-// Sorts ids by the table's sort specs (id, name, state, wait, parent, steps); ties keep id order.
-void sort_rows(const inspector::model& m, std::vector<std::uint32_t>& ids, const ImGuiTableSortSpecs* specs) {
-    if (!specs || specs->SpecsCount == 0) return;
+// Sorts ids by `column` (ties keep id order). Keys are computed once per task, not per comparison.
+void sort_rows(const inspector::model& m, std::vector<std::uint32_t>& ids, task_column column, bool descending) {
     const inspector::history& h = m.history();
     const inspector::snapshot& snap = m.state();
-    auto key_state = [&](std::uint32_t id) {
-        const inspector::task_snapshot* t = snap.task(id);
-        return t ? static_cast<int>(t->state) * 32 + static_cast<int>(t->reason) : 1000;
-    };
-    auto parent = [&](std::uint32_t id) { const auto* th = h.task(id); return th ? th->parent : 0u; };
-    auto steps = [&](std::uint32_t id) { const auto* t = snap.task(id); return t ? t->steps : 0u; };
-    std::vector<std::string> names;
-    if (specs->Specs[0].ColumnIndex == 1 || specs->Specs[0].ColumnIndex == 3) {
-        names.resize(h.tasks().size() + 1);
+    std::sort(ids.begin(), ids.end());
+    if (column == task_column::id) {
+        if (descending) std::reverse(ids.begin(), ids.end());
+        return;
+    }
+    if (column == task_column::name || column == task_column::wait) {
+        std::vector<std::pair<std::string, std::uint32_t>> keyed;
+        keyed.reserve(ids.size());
         for (std::uint32_t id : ids) {
             const inspector::task_snapshot* t = snap.task(id);
-            names[id] = specs->Specs[0].ColumnIndex == 1 ? m.task_name(id) : (t ? wait_text(m, *t) : std::string());
+            keyed.emplace_back(column == task_column::name ? m.task_name(id) : (t ? wait_text(m, *t) : std::string()), id);
         }
+        std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+            return descending ? b.first < a.first : a.first < b.first;
+        });
+        for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = keyed[i].second;
+        return;
     }
-    const ImGuiTableColumnSortSpecs& s = specs->Specs[0];
-    bool desc = s.SortDirection == ImGuiSortDirection_Descending;
-    std::stable_sort(ids.begin(), ids.end(), [&](std::uint32_t a, std::uint32_t b) {
-        switch (s.ColumnIndex) {
-        case 1:
-        case 3: return desc ? names[b] < names[a] : names[a] < names[b];
-        case 2: return desc ? key_state(b) < key_state(a) : key_state(a) < key_state(b);
-        case 4: return desc ? parent(b) < parent(a) : parent(a) < parent(b);
-        case 5: return desc ? steps(b) < steps(a) : steps(a) < steps(b);
-        default: return desc ? b < a : a < b;
-        }
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed;
+    keyed.reserve(ids.size());
+    for (std::uint32_t id : ids) {
+        const inspector::task_snapshot* t = snap.task(id);
+        std::uint64_t key = 0;
+        if (column == task_column::state) key = t ? static_cast<std::uint64_t>(t->state) * 32 + static_cast<std::uint64_t>(t->reason) : 1000;
+        else if (column == task_column::parent) key = h.task(id) ? h.task(id)->parent : 0;
+        else key = t ? t->steps : 0;
+        keyed.emplace_back(key, id);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+        return descending ? b.first < a.first : a.first < b.first;
     });
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = keyed[i].second;
 }
 
 } // namespace
+
+void update_task_table(const inspector::model& m, panels_state& p) {
+    const inspector::history& h = m.history();
+    const inspector::snapshot& snap = m.state();
+    task_table& t = p.tasks;
+    const std::uint64_t events = m.trace().events.size();
+    const bool same_trace = t.events == events && t.last_ts == h.last_ts() && t.tasks_data == h.tasks().data();
+    if (!same_trace || t.counts_cursor != m.cursor()) {
+        t.counts.fill(0);
+        t.failed = t.unborn = t.total = 0;
+        for (const auto& th : h.tasks()) {
+            if (!th.known) continue;
+            ++t.total;
+            const inspector::task_snapshot* ts = snap.task(th.id);
+            if (!ts) {
+                ++t.unborn;
+                continue;
+            }
+            ++t.counts[static_cast<std::size_t>(ts->state)];
+            t.failed += ts->state == inspector::task_state::done && ts->status == traces::exit_status::failed;
+        }
+        t.counts_cursor = m.cursor();
+    }
+    // The rows depend on the cursor only through a state filter or a sort by state, wait or steps.
+    const bool at_cursor = p.tasks_state_filter != 0 || p.tasks_sort == task_column::state ||
+                           p.tasks_sort == task_column::wait || p.tasks_sort == task_column::steps;
+    const std::uint64_t cursor = at_cursor ? m.cursor() : answers_cache::none;
+    const char* filter = p.tasks_name_filter.data();
+    if (same_trace && t.cursor == cursor && t.name_filter == filter && t.state_filter == p.tasks_state_filter &&
+        t.sort_column == p.tasks_sort && t.sort_descending == p.tasks_sort_descending)
+        return;
+    t.events = events;
+    t.last_ts = h.last_ts();
+    t.tasks_data = h.tasks().data();
+    t.cursor = cursor;
+    t.name_filter = filter;
+    t.state_filter = p.tasks_state_filter;
+    t.sort_column = p.tasks_sort;
+    t.sort_descending = p.tasks_sort_descending;
+    t.rows.clear();
+    for (const auto& th : h.tasks()) {
+        if (!th.known || !passes_state(snap.task(th.id), p.tasks_state_filter)) continue;
+        if (filter[0] != 0 && !contains_ignoring_case(m.task_name(th.id), filter)) continue;
+        t.rows.push_back(th.id);
+    }
+    sort_rows(m, t.rows, p.tasks_sort, p.tasks_sort_descending);
+}
 
 void draw_tasks_panel(session& s, ui_state& ui) {
     const inspector::model& m = s.model;
     const inspector::history& h = m.history();
     const inspector::snapshot& snap = m.state();
-
-    std::vector<std::uint32_t> ids;
-    ids.reserve(h.tasks().size());
-    for (const auto& t : h.tasks())
-        if (t.known) ids.push_back(t.id);
-
-    draw_state_counts(snap, ids.size());
     panels_state& p = ui.panels;
-    ImGui::SetNextItemWidth(160);
+
+    update_task_table(m, p);
+    draw_state_counts(p.tasks);
+    ImGui::SetNextItemWidth(160 * ui_scale());
     ImGui::InputTextWithHint("##name_filter", "filter by name", p.tasks_name_filter.data(), p.tasks_name_filter.size());
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(140);
+    ImGui::SetNextItemWidth(140 * ui_scale());
     ImGui::Combo("##state_filter", &p.tasks_state_filter, state_filters, IM_ARRAYSIZE(state_filters));
-    const std::size_t total = ids.size();
     if (p.tasks_name_filter[0] != 0 || p.tasks_state_filter != 0) {
-        std::erase_if(ids, [&](std::uint32_t id) {
-            return !passes_state(snap.task(id), p.tasks_state_filter) || !contains_ignoring_case(m.task_name(id), p.tasks_name_filter.data());
-        });
+        update_task_table(m, p); // the filters may have changed just above
         ImGui::SameLine();
-        ImGui::TextColored(to_vec4(color_text_dim), "%zu of %zu shown", ids.size(), total);
+        ImGui::TextColored(to_vec4(color_text_dim), "%zu of %zu shown", p.tasks.rows.size(), p.tasks.total);
         ImGui::SameLine();
         if (ImGui::SmallButton("clear")) {
             p.tasks_name_filter[0] = 0;
@@ -166,23 +205,44 @@ void draw_tasks_panel(session& s, ui_state& ui) {
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
                             ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_Resizable | ImGuiTableFlags_Sortable;
     if (!ImGui::BeginTable("task_table", 6, flags)) return;
+    const float scale = ui_scale();
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("id", ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_DefaultSort);
-    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_WidthFixed, 150.0f);
-    ImGui::TableSetupColumn("state", ImGuiTableColumnFlags_WidthFixed, 70.0f);
+    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_WidthFixed, scale * 150.0f);
+    ImGui::TableSetupColumn("state", ImGuiTableColumnFlags_WidthFixed, scale * 70.0f);
     ImGui::TableSetupColumn("wait reason / target", ImGuiTableColumnFlags_WidthStretch);
     ImGui::TableSetupColumn("parent", ImGuiTableColumnFlags_WidthFixed);
     ImGui::TableSetupColumn("steps", ImGuiTableColumnFlags_WidthFixed);
     ImGui::TableHeadersRow();
-    sort_rows(m, ids, ImGui::TableGetSortSpecs());
+    // The sort lives in the UI state (scripts, tests and the settings set it too); the table's
+    // header shows it. A header click after the first frame changes ImGui's specs: take them.
+    if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsCount > 0) {
+        const auto shown = static_cast<task_column>(specs->Specs[0].ColumnIndex);
+        const bool shown_descending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+        if (shown != p.tasks_sort || shown_descending != p.tasks_sort_descending) {
+            if (specs->SpecsDirty && p.tasks_sort_synced) {
+                p.tasks_sort = shown;
+                p.tasks_sort_descending = shown_descending;
+            } else {
+                ImGui::TableSetColumnSortDirection(static_cast<int>(p.tasks_sort),
+                                                   p.tasks_sort_descending ? ImGuiSortDirection_Descending : ImGuiSortDirection_Ascending,
+                                                   false);
+            }
+        }
+        specs->SpecsDirty = false;
+        p.tasks_sort_synced = true;
+    }
+    update_task_table(m, p);
+    const std::vector<std::uint32_t>& ids = p.tasks.rows;
 
+    const bool reveal = ui.table_revealed != ui.selected_task;
     int selected_row = -1;
-    for (std::size_t i = 0; i < ids.size(); ++i)
-        if (ids[i] == ui.selected_task) selected_row = static_cast<int>(i);
+    if (reveal)
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (ids[i] == ui.selected_task) selected_row = static_cast<int>(i);
 
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(ids.size()));
-    const bool reveal = ui.table_revealed != ui.selected_task;
     if (reveal && selected_row >= 0) clipper.ForceDisplayRangeByIndices(selected_row, selected_row + 1);
     while (clipper.Step()) {
         for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {

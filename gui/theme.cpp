@@ -7,7 +7,14 @@
 
 namespace coroscope::gui {
 
+namespace {
+float theme_scale = 1.0f; // what setup_theme() was given: one per process, like ImGui's own style
+} // namespace
+
+float ui_scale() { return theme_scale; }
+
 void setup_theme(float scale) {
+    theme_scale = scale;
     ImGui::StyleColorsDark();
     ImGuiStyle& style = ImGui::GetStyle();
     style.WindowRounding = 0.0f;
@@ -42,6 +49,17 @@ void setup_theme(float scale) {
         config.SizePixels = 13.0f * scale;
         io.Fonts->AddFontDefault(&config);
     }
+}
+
+bool right_aligned_text(const char* text, rgb color) {
+    const float w = ImGui::CalcTextSize(text).x;
+    // Where the last item ends, in the window's content coordinates (what SameLine() takes).
+    const float after = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x + ImGui::GetScrollX();
+    const float x = ImGui::GetWindowContentRegionMax().x - w;
+    if (x < after + 16 * theme_scale) return false;
+    ImGui::SameLine(x);
+    ImGui::TextColored(to_vec4(color), "%s", text);
+    return true;
 }
 
 void panel_title(const char* title, const char* subtitle) {

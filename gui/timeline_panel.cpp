@@ -219,33 +219,6 @@ std::string describe_at(const inspector::model& m, const inspector::task_history
     return out;
 }
 
-// One task lane in spawn-tree order: its depth under the roots and whether its children show.
-struct task_row {
-    const inspector::task_history* th;
-    int depth;
-    bool has_children;
-    bool collapsed;
-};
-
-// Tasks depth-first in spawn order under their spawner; the children of a collapsed task are hidden.
-std::vector<task_row> task_rows(const inspector::history& h, const std::set<std::uint32_t>& collapsed) {
-    std::vector<task_row> rows;
-    std::vector<std::pair<const inspector::task_history*, int>> todo; // explicit stack: spawn chains can be deep
-    const auto& tasks = h.tasks();
-    for (auto it = tasks.rbegin(); it != tasks.rend(); ++it)
-        if (it->known && (it->parent == 0 || !h.task(it->parent))) todo.emplace_back(&*it, 0);
-    while (!todo.empty()) {
-        auto [th, depth] = todo.back();
-        todo.pop_back();
-        bool closed = collapsed.count(th->id) != 0;
-        rows.push_back(task_row{th, depth, !th->children.empty(), closed});
-        if (closed) continue;
-        for (auto c = th->children.rbegin(); c != th->children.rend(); ++c)
-            if (const inspector::task_history* ch = h.task(*c)) todo.emplace_back(ch, depth + 1);
-    }
-    return rows;
-}
-
 // A resource lane: open..close as a faint bar; per wait, the io wait span in the io color with a
 // mark at the wait (down), at the readiness (up, green) and at the waiter's resume (white).
 // Marks closer than 3 px to the previous one of their kind are skipped (level of detail).
@@ -323,6 +296,55 @@ void draw_step_numbers(ImDrawList* dl, const inspector::model& m, const time_axi
 
 } // namespace
 
+void update_timeline_lanes(const inspector::model& m, panels_state& p) {
+    const inspector::history& h = m.history();
+    timeline_lanes& l = p.lanes;
+    const std::uint64_t events = m.trace().events.size();
+    if (l.events == events && l.last_ts == h.last_ts() && l.tasks_data == h.tasks().data() && l.collapsed == p.timeline_collapsed)
+        return;
+    l.events = events;
+    l.last_ts = h.last_ts();
+    l.tasks_data = h.tasks().data();
+    l.collapsed = p.timeline_collapsed;
+    l.lanes.clear();
+    l.row_of.assign(h.tasks().size() + 1, -1);
+    // Depth-first in spawn order under their spawner, with an explicit stack: spawn chains can be deep.
+    std::vector<std::pair<const inspector::task_history*, int>> todo;
+    const auto& tasks = h.tasks();
+    for (auto it = tasks.rbegin(); it != tasks.rend(); ++it)
+        if (it->known && (it->parent == 0 || !h.task(it->parent))) todo.emplace_back(&*it, 0);
+    while (!todo.empty()) {
+        auto [th, depth] = todo.back();
+        todo.pop_back();
+        bool closed = p.timeline_collapsed.count(th->id) != 0;
+        l.row_of[th->id] = static_cast<int>(l.lanes.size());
+        l.lanes.push_back(timeline_lanes::lane{th->id, depth, !th->children.empty(), closed});
+        if (closed) continue;
+        for (auto c = th->children.rbegin(); c != th->children.rend(); ++c)
+            if (const inspector::task_history* ch = h.task(*c)) todo.emplace_back(ch, depth + 1);
+    }
+}
+
+bool reveal_lane(const inspector::model& m, panels_state& p, std::uint32_t task) {
+    const inspector::history& h = m.history();
+    bool expanded = false;
+    std::size_t guard = h.tasks().size(); // a parent chain is at most this long, even if a trace lies
+    for (const inspector::task_history* th = h.task(task); th && th->parent != 0 && guard-- > 0; th = h.task(th->parent))
+        expanded |= p.timeline_collapsed.erase(th->parent) != 0;
+    if (expanded) update_timeline_lanes(m, p);
+    return expanded;
+}
+
+int visible_lane_of(const inspector::model& m, const timeline_lanes& l, std::uint32_t task) {
+    const inspector::history& h = m.history();
+    std::size_t guard = h.tasks().size();
+    for (const inspector::task_history* th = h.task(task); th && guard-- > 0; th = h.task(th->parent)) {
+        if (th->id < l.row_of.size() && l.row_of[th->id] >= 0) return l.row_of[th->id];
+        if (th->parent == 0) break;
+    }
+    return -1;
+}
+
 void draw_timeline_panel(session& s, ui_state& ui) {
     inspector::model& m = s.model;
     const inspector::history& h = m.history();
@@ -330,7 +352,10 @@ void draw_timeline_panel(session& s, ui_state& ui) {
 
     refresh_answers(m, ui.panels.cache, ImGui::GetTime(), s.live != nullptr); // resource lanes
     const std::vector<inspector::resource_lane>& resources = ui.panels.cache.resources;
-    const std::vector<task_row> lanes = task_rows(h, ui.panels.timeline_collapsed);
+    // Selected elsewhere (table, graph, lints, a script): open the groups hiding its lane.
+    if (ui.timeline_revealed != ui.selected_task) reveal_lane(m, ui.panels, ui.selected_task);
+    update_timeline_lanes(m, ui.panels);
+    const std::vector<timeline_lanes::lane>& lanes = ui.panels.lanes.lanes;
 
     // Header: title, Fit, zoom, legend.
     ImGui::AlignTextToFramePadding();
@@ -343,9 +368,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     ImGui::SameLine(0, 16);
     ImGui::TextColored(to_vec4(color_text_dim), "waiting by reason:");
     draw_legend();
-    const char* hint = "wheel: zoom   drag: pan   click: select + seek";
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + 16, ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize(hint).x));
-    ImGui::TextColored(to_vec4(color_text_dim), "%s", hint);
+    right_aligned_text("wheel: zoom   drag: pan   click: select + seek");
 
     // Geometry shared by the ruler and the lanes.
     const float scrollbar = ImGui::GetStyle().ScrollbarSize;
@@ -467,11 +490,18 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     }
 
     const ImU32 name_color = IM_COL32(220, 224, 230, 255);
-    for (std::size_t i = 0; i < lanes.size(); ++i) {
+    // The lane of the task that runs the step at the cursor, or of the collapsed group hiding it:
+    // stepping never lands on a lane that is not shown.
+    const int cursor_lane = m.cursor() < h.step_count() ? visible_lane_of(m, ui.panels.lanes, h.step_task(m.cursor())) : -1;
+    // Only the lanes in view are drawn (the others cost nothing, however many tasks there are).
+    const auto first_lane = static_cast<std::size_t>(std::max(0.0f, std::floor((clip0.y - top.y) / lane_height)));
+    const auto end_lane = std::min(lanes.size(), static_cast<std::size_t>(std::max(0.0f, std::ceil((clip1.y - top.y) / lane_height))));
+    for (std::size_t i = first_lane; i < end_lane; ++i) {
         float y0 = top.y + lane_height * static_cast<float>(i);
         float y1 = y0 + lane_height;
-        if (y1 < clip0.y || y0 > clip1.y) continue;
-        const inspector::task_history& th = *lanes[i].th;
+        const inspector::task_history* thp = h.task(lanes[i].task);
+        if (!thp) continue;
+        const inspector::task_history& th = *thp;
         bool selected = th.id == ui.selected_task;
         if (selected)
             ldl->AddRectFilled(ImVec2(origin.x, y0), ImVec2(ax.x1, y1), IM_COL32(70, 110, 190, 70));
@@ -482,6 +512,8 @@ void draw_timeline_panel(session& s, ui_state& ui) {
         rgb dot = snap ? state_color(snap->state, snap->reason, snap->status) : color_text_dim;
         float cy = (y0 + y1) * 0.5f;
         const float indent = origin.x + indent_px * static_cast<float>(std::min(lanes[i].depth, 8));
+        if (static_cast<int>(i) == cursor_lane) // a bar in the running color at the gutter's left edge
+            ldl->AddRectFilled(ImVec2(origin.x, y0 + 2), ImVec2(origin.x + 3, y1 - 2), to_u32(color_running));
         ldl->PushClipRect(ImVec2(origin.x, y0), ImVec2(ax.x0 - 6, y1), true);
         if (lanes[i].has_children) { // the group toggle: a triangle pointing down (open) or right (collapsed)
             ImVec2 c(indent + 6, cy);
@@ -491,9 +523,11 @@ void draw_timeline_panel(session& s, ui_state& ui) {
                 ldl->AddTriangleFilled(ImVec2(c.x - 5, c.y - 3), ImVec2(c.x + 5, c.y - 3), ImVec2(c.x, c.y + 4), name_color);
         }
         ldl->AddCircleFilled(ImVec2(indent + 18, cy), 4.0f, to_u32(dot, snap ? 255 : 90));
-        std::string name = task_label(m, th.id);
-        if (lanes[i].collapsed) name += " (+" + std::to_string(th.children.size()) + ")";
-        ldl->AddText(ImVec2(indent + 27, cy - ImGui::GetTextLineHeight() * 0.5f), name_color, name.c_str());
+        char name[160];
+        std::string label = task_label(m, th.id);
+        if (lanes[i].collapsed) std::snprintf(name, sizeof name, "%s (+%zu)", label.c_str(), th.children.size());
+        else std::snprintf(name, sizeof name, "%s", label.c_str());
+        ldl->AddText(ImVec2(indent + 27, cy - ImGui::GetTextLineHeight() * 0.5f), name_color, name);
         ldl->PopClipRect();
 
         ldl->PushClipRect(ImVec2(ax.x0, y0), ImVec2(ax.x1, y1), true);
@@ -523,8 +557,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     // color of what it was woken from: join, channel, event, mutex...). Only when few steps are in
     // view: at a wider zoom they would cover the lanes.
     {
-        std::vector<int> row_of(h.tasks().size() + 1, -1);
-        for (std::size_t i = 0; i < lanes.size(); ++i) row_of[lanes[i].th->id] = static_cast<int>(i);
+        const std::vector<int>& row_of = ui.panels.lanes.row_of;
         std::uint64_t s0 = h.step_at_time(static_cast<std::uint64_t>(std::max(0.0, ax.begin)));
         std::uint64_t s1 = h.step_at_time(static_cast<std::uint64_t>(std::max(0.0, ax.ts(ax.x1)))) + 1;
         const auto& events = m.trace().events;
@@ -570,7 +603,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     auto lane_at = [&](float y) -> const inspector::task_history* {
         if (y < top.y) return nullptr;
         auto idx = static_cast<std::size_t>((y - top.y) / lane_height);
-        return idx < lanes.size() ? lanes[idx].th : nullptr;
+        return idx < lanes.size() ? h.task(lanes[idx].task) : nullptr;
     };
     if (hovered && !ImGui::IsMouseDragging(ImGuiMouseButton_Left, 3.0f) && io.MousePos.x >= ax.x0) {
         if (const inspector::task_history* th = lane_at(io.MousePos.y))
@@ -590,9 +623,8 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     }
     // Bring the selected task's lane into view when it was selected elsewhere.
     if (ui.timeline_revealed != ui.selected_task) {
-        for (std::size_t i = 0; i < lanes.size(); ++i) {
-            if (lanes[i].th->id != ui.selected_task) continue;
-            float y = lane_height * static_cast<float>(i);
+        if (int row = visible_lane_of(m, ui.panels.lanes, ui.selected_task); row >= 0) {
+            float y = lane_height * static_cast<float>(row);
             float view_h = ImGui::GetWindowHeight();
             if (y < ImGui::GetScrollY() || y + lane_height > ImGui::GetScrollY() + view_h)
                 ImGui::SetScrollY(std::max(0.0f, y - view_h * 0.4f));

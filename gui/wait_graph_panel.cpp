@@ -26,23 +26,7 @@ using inspector::wait_node;
 constexpr float node_pad_x = 8, node_pad_y = 4;
 constexpr float column_gap = 70, row_gap = 14;
 
-struct node_key {
-    node_kind kind;
-    std::uint32_t id;
-    bool operator<(const node_key& o) const { return std::tie(kind, id) < std::tie(o.kind, o.id); }
-};
-node_key key_of(const wait_node& n) { return {n.kind, n.id}; }
-
-struct placed_node {
-    wait_node node;
-    std::string label;
-    traces::wait_reason object_reason = traces::wait_reason::none; // objects: what kind of object (from the wait)
-    bool in_cycle = false;
-    int column = 0;
-    ImVec2 size, pos; // pos: top-left relative to the canvas
-};
-
-std::string node_label(const inspector::model& m, const placed_node& n, const answers_cache& cache) {
+std::string node_label(const inspector::model& m, const graph_layout::node& n, const answers_cache& cache) {
     switch (n.node.kind) {
     case node_kind::task: return task_label(m, n.node.id);
     case node_kind::timer: return "timer " + std::to_string(n.node.id);
@@ -94,6 +78,128 @@ void arrow(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 color, float thickness, boo
                           ImVec2(base.x + uy * head * 0.5f, base.y - ux * head * 0.5f), color);
 }
 
+
+// Places the graph's nodes and arrows on the canvas (once per graph; see graph_layout).
+void build_layout(const inspector::model& m, const answers_cache& cache, graph_layout& out) {
+    const inspector::wait_graph& g = cache.graph;
+    out.generation = cache.graph_generation;
+    out.font_size = ImGui::GetFontSize();
+    out.nodes.clear();
+    out.links.clear();
+    // The run queue in words; a long one (thousands of ready tasks) names the first few.
+    constexpr std::size_t named = 40;
+    out.run_queue.clear();
+    for (std::size_t i = 0; i < g.run_queue.size() && i < named; ++i)
+        out.run_queue += (i ? ", " : "") + std::to_string(g.run_queue[i]);
+    if (g.run_queue.size() > named) out.run_queue += ", ... (" + std::to_string(g.run_queue.size()) + " tasks)";
+    if (out.run_queue.empty()) out.run_queue = "empty";
+    auto key_of = [](const wait_node& n) { return std::pair<int, std::uint32_t>(static_cast<int>(n.kind), n.id); };
+    // Nodes: every endpoint of an edge; objects learn their kind from the waits on them.
+    std::map<std::pair<int, std::uint32_t>, std::size_t> index;
+    auto add_node = [&](const wait_node& n) {
+        auto [it, inserted] = index.emplace(key_of(n), out.nodes.size());
+        if (inserted) out.nodes.push_back(graph_layout::node{n, {}, traces::wait_reason::none, false, 0});
+        return it->second;
+    };
+    for (const wait_edge& e : g.edges) {
+        std::size_t a = add_node(e.from), b = add_node(e.to);
+        out.links.push_back(graph_layout::link{a, b});
+        if (!e.held_by && e.to.kind == node_kind::object) out.nodes[b].object_reason = e.reason;
+    }
+    auto& nodes = out.nodes;
+    // Cycle membership: its tasks, and the objects their awaits go through.
+    std::set<std::pair<int, std::uint32_t>> ring_order_seen;
+    std::vector<std::size_t> ring; // nodes of all cycles, in cycle order
+    for (const auto& c : g.cycles) {
+        for (const auto& a : c.awaits) {
+            auto push = [&](wait_node n) {
+                auto it = index.find(key_of(n));
+                if (it == index.end() || !ring_order_seen.insert(key_of(n)).second) return;
+                nodes[it->second].in_cycle = true;
+                ring.push_back(it->second);
+            };
+            push({node_kind::task, a.task});
+            if (a.reason != traces::wait_reason::join) push({node_kind::object, a.target});
+        }
+    }
+    // Columns for the rest: longest wait chain leading to a node (cycle nodes do not count).
+    for (int pass = 0; pass < static_cast<int>(nodes.size()); ++pass) {
+        bool changed = false;
+        for (const auto& l : out.links) {
+            if (nodes[l.from].in_cycle || nodes[l.to].in_cycle) continue;
+            if (nodes[l.to].column < nodes[l.from].column + 1 && nodes[l.from].column + 1 < static_cast<int>(nodes.size())) {
+                nodes[l.to].column = nodes[l.from].column + 1;
+                changed = true;
+            }
+        }
+        if (!changed) break;
+    }
+    for (auto& n : nodes) {
+        n.label = node_label(m, n, cache);
+        ImVec2 t = ImGui::CalcTextSize(n.label.c_str());
+        n.w = t.x + node_pad_x * 2;
+        n.h = t.y + node_pad_y * 2;
+    }
+
+    // The ring (if any) in a square at the left, then the columns.
+    float ring_size = 0;
+    if (!ring.empty()) {
+        float widest = 0;
+        for (std::size_t i : ring) widest = std::max(widest, nodes[i].w);
+        float r = std::max(70.0f, static_cast<float>(ring.size()) * 34.0f / 3.14159f) + widest * 0.35f;
+        ring_size = 2 * r + widest + 20;
+        for (std::size_t k = 0; k < ring.size(); ++k) {
+            float angle = -3.14159f / 2 + 2 * 3.14159f * static_cast<float>(k) / static_cast<float>(ring.size());
+            graph_layout::node& n = nodes[ring[k]];
+            float cx = ring_size * 0.5f + r * std::cos(angle), cy = ring_size * 0.5f + r * std::sin(angle);
+            n.x = cx - n.w * 0.5f;
+            n.y = cy - n.h * 0.5f;
+        }
+    }
+    int columns = 0;
+    for (const auto& n : nodes)
+        if (!n.in_cycle) columns = std::max(columns, n.column + 1);
+    std::vector<float> column_y(static_cast<std::size_t>(columns), 10.0f), column_w(static_cast<std::size_t>(columns), 0.0f);
+    for (auto& n : nodes) {
+        if (n.in_cycle) continue;
+        auto c = static_cast<std::size_t>(n.column);
+        n.y = column_y[c];
+        column_y[c] += n.h + row_gap;
+        column_w[c] = std::max(column_w[c], n.w);
+    }
+    float x = ring_size + (ring.empty() ? 10.0f : 30.0f), content_h = ring_size;
+    for (std::size_t c = 0; c < column_w.size(); ++c) {
+        for (auto& n : nodes)
+            if (!n.in_cycle && static_cast<std::size_t>(n.column) == c) n.x = x;
+        content_h = std::max(content_h, column_y[c]);
+        x += column_w[c] + column_gap;
+    }
+    out.width = x;
+    out.height = content_h;
+
+    // Arrows from border to border; a pair of opposite edges (a 2-task cycle) would overlap: each
+    // moves to its own right.
+    std::set<std::pair<std::size_t, std::size_t>> pairs;
+    for (const auto& l : out.links) pairs.emplace(l.from, l.to);
+    for (auto& l : out.links) {
+        const graph_layout::node& a = nodes[l.from];
+        const graph_layout::node& b = nodes[l.to];
+        ImVec2 ca(a.x + a.w * 0.5f, a.y + a.h * 0.5f), cb(b.x + b.w * 0.5f, b.y + b.h * 0.5f);
+        ImVec2 pa = border_point(ImVec2(a.x, a.y), ImVec2(a.x + a.w, a.y + a.h), cb);
+        ImVec2 pb = border_point(ImVec2(b.x, b.y), ImVec2(b.x + b.w, b.y + b.h), ca);
+        if (pairs.count({l.to, l.from})) {
+            float dx = pb.x - pa.x, dy = pb.y - pa.y, len = std::max(1.0f, std::sqrt(dx * dx + dy * dy));
+            ImVec2 off(-dy / len * 6, dx / len * 6);
+            pa = ImVec2(pa.x + off.x, pa.y + off.y);
+            pb = ImVec2(pb.x + off.x, pb.y + off.y);
+        }
+        l.ax = pa.x;
+        l.ay = pa.y;
+        l.bx = pb.x;
+        l.by = pb.y;
+    }
+}
+
 } // namespace
 
 void draw_wait_graph_panel(session& s, ui_state& ui) {
@@ -109,9 +215,9 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
     if (g.running) ImGui::TextColored(to_vec4(color_running), "running: %s", task_label(m, g.running).c_str());
     else ImGui::TextColored(to_vec4(color_text_dim), "running: -");
     ImGui::SameLine(0, 16);
-    std::string queue;
-    for (std::uint32_t t : g.run_queue) queue += (queue.empty() ? "" : ", ") + std::to_string(t);
-    ImGui::TextColored(to_vec4(color_ready), "run queue: %s", queue.empty() ? "empty" : queue.c_str());
+    graph_layout& layout = ui.panels.graph;
+    if (layout.generation != cache.graph_generation || layout.font_size != ImGui::GetFontSize()) build_layout(m, cache, layout);
+    ImGui::TextColored(to_vec4(color_ready), "run queue: %s", layout.run_queue.c_str());
     for (const auto& c : g.cycles) {
         std::string text = "deadlock:";
         for (const auto& a : c.awaits)
@@ -124,83 +230,7 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
         return;
     }
 
-    // Nodes: every endpoint of an edge; objects learn their kind from the waits on them.
-    std::vector<placed_node> nodes;
-    std::map<node_key, std::size_t> index;
-    auto add_node = [&](const wait_node& n) {
-        auto [it, inserted] = index.emplace(key_of(n), nodes.size());
-        if (inserted) nodes.push_back(placed_node{n, {}, traces::wait_reason::none, false, 0, {}, {}});
-        return it->second;
-    };
-    std::vector<std::pair<std::size_t, std::size_t>> links; // per edge: from, to node indices
-    for (const wait_edge& e : g.edges) {
-        std::size_t a = add_node(e.from), b = add_node(e.to);
-        links.emplace_back(a, b);
-        if (!e.held_by && e.to.kind == node_kind::object) nodes[b].object_reason = e.reason;
-    }
-    // Cycle membership: its tasks, and the objects their awaits go through.
-    std::set<node_key> ring_order_seen;
-    std::vector<std::size_t> ring; // nodes of all cycles, in cycle order
-    for (const auto& c : g.cycles) {
-        for (const auto& a : c.awaits) {
-            auto push = [&](node_key k) {
-                auto it = index.find(k);
-                if (it == index.end() || !ring_order_seen.insert(k).second) return;
-                nodes[it->second].in_cycle = true;
-                ring.push_back(it->second);
-            };
-            push({node_kind::task, a.task});
-            if (a.reason != traces::wait_reason::join) push({node_kind::object, a.target});
-        }
-    }
-    // Columns for the rest: longest wait chain leading to a node (cycle nodes do not count).
-    for (int pass = 0; pass < static_cast<int>(nodes.size()); ++pass) {
-        bool changed = false;
-        for (auto [a, b] : links) {
-            if (nodes[a].in_cycle || nodes[b].in_cycle) continue;
-            if (nodes[b].column < nodes[a].column + 1 && nodes[a].column + 1 < static_cast<int>(nodes.size())) {
-                nodes[b].column = nodes[a].column + 1;
-                changed = true;
-            }
-        }
-        if (!changed) break;
-    }
-    for (auto& n : nodes) {
-        n.label = node_label(m, n, cache);
-        ImVec2 t = ImGui::CalcTextSize(n.label.c_str());
-        n.size = ImVec2(t.x + node_pad_x * 2, t.y + node_pad_y * 2);
-    }
-
-    // Layout: the ring (if any) in a square at the left, then the columns.
-    float ring_size = 0;
-    if (!ring.empty()) {
-        float widest = 0;
-        for (std::size_t i : ring) widest = std::max(widest, nodes[i].size.x);
-        float r = std::max(70.0f, static_cast<float>(ring.size()) * 34.0f / 3.14159f) + widest * 0.35f;
-        ring_size = 2 * r + widest + 20;
-        for (std::size_t k = 0; k < ring.size(); ++k) {
-            float angle = -3.14159f / 2 + 2 * 3.14159f * static_cast<float>(k) / static_cast<float>(ring.size());
-            placed_node& n = nodes[ring[k]];
-            float cx = ring_size * 0.5f + r * std::cos(angle), cy = ring_size * 0.5f + r * std::sin(angle);
-            n.pos = ImVec2(cx - n.size.x * 0.5f, cy - n.size.y * 0.5f);
-        }
-    }
-    int columns = 0;
-    for (const auto& n : nodes)
-        if (!n.in_cycle) columns = std::max(columns, n.column + 1);
-    float x = ring_size + (ring.empty() ? 10.0f : 30.0f), content_h = ring_size;
-    for (int c = 0; c < columns; ++c) {
-        float widest = 0, y = 10;
-        for (auto& n : nodes) {
-            if (n.in_cycle || n.column != c) continue;
-            n.pos = ImVec2(x, y);
-            y += n.size.y + row_gap;
-            widest = std::max(widest, n.size.x);
-        }
-        content_h = std::max(content_h, y);
-        x += widest + column_gap;
-    }
-    float content_w = x;
+    const std::vector<graph_layout::node>& nodes = layout.nodes;
 
     // Legend of edge kinds.
     ImGui::TextColored(to_vec4(color_text_dim), "edges:");
@@ -217,31 +247,25 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
     ImGui::BeginChild("graph_canvas", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
     ImVec2 origin = ImGui::GetCursorScreenPos();
     ImVec2 avail = ImGui::GetContentRegionAvail();
-    ImGui::InvisibleButton("canvas", ImVec2(std::max(content_w, avail.x), std::max(content_h, avail.y)));
+    ImGui::InvisibleButton("canvas", ImVec2(std::max(layout.width, avail.x), std::max(layout.height, avail.y)));
     bool clicked = ImGui::IsItemClicked();
     ImVec2 mouse = ImGui::GetIO().MousePos;
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    auto rect0 = [&](const placed_node& n) { return ImVec2(origin.x + n.pos.x, origin.y + n.pos.y); };
-    auto rect1 = [&](const placed_node& n) { return ImVec2(origin.x + n.pos.x + n.size.x, origin.y + n.pos.y + n.size.y); };
-    auto center = [&](const placed_node& n) {
-        return ImVec2(origin.x + n.pos.x + n.size.x * 0.5f, origin.y + n.pos.y + n.size.y * 0.5f);
-    };
+    // What of the canvas shows (canvas coordinates), with a margin for arrow heads and labels:
+    // only that is drawn, so a graph of thousands of waits costs what its visible part costs.
+    const ImVec2 win = ImGui::GetWindowPos(), win_size = ImGui::GetWindowSize();
+    const float margin = 40;
+    const float vx0 = win.x - origin.x - margin, vy0 = win.y - origin.y - margin;
+    const float vx1 = vx0 + win_size.x + 2 * margin, vy1 = vy0 + win_size.y + 2 * margin;
+    auto in_view = [&](float x0, float y0, float x1, float y1) { return x1 >= vx0 && x0 <= vx1 && y1 >= vy0 && y0 <= vy1; };
 
-    // Edges under the nodes; the reason written at the middle.
-    for (std::size_t i = 0; i < g.edges.size(); ++i) {
+    // Edges under the nodes; the reason written near the middle.
+    for (std::size_t i = 0; i < layout.links.size() && i < g.edges.size(); ++i) {
+        const graph_layout::link& l = layout.links[i];
+        if (!in_view(std::min(l.ax, l.bx), std::min(l.ay, l.by), std::max(l.ax, l.bx), std::max(l.ay, l.by))) continue;
         const wait_edge& e = g.edges[i];
-        const placed_node& a = nodes[links[i].first];
-        const placed_node& b = nodes[links[i].second];
-        bool cyc = a.in_cycle && b.in_cycle;
-        ImVec2 pa = border_point(rect0(a), rect1(a), center(b));
-        ImVec2 pb = border_point(rect0(b), rect1(b), center(a));
-        // A pair of opposite edges (a 2-task cycle) would overlap: each moves to its own right.
-        if (std::find(links.begin(), links.end(), std::make_pair(links[i].second, links[i].first)) != links.end()) {
-            float dx = pb.x - pa.x, dy = pb.y - pa.y, len = std::max(1.0f, std::sqrt(dx * dx + dy * dy));
-            ImVec2 off(-dy / len * 6, dx / len * 6);
-            pa = ImVec2(pa.x + off.x, pa.y + off.y);
-            pb = ImVec2(pb.x + off.x, pb.y + off.y);
-        }
+        bool cyc = nodes[l.from].in_cycle && nodes[l.to].in_cycle;
+        ImVec2 pa(origin.x + l.ax, origin.y + l.ay), pb(origin.x + l.bx, origin.y + l.by);
         rgb c = cyc ? color_cycle : wait_color(e.reason);
         arrow(dl, pa, pb, to_u32(c), cyc ? 3.0f : 1.5f, e.held_by && e.inferred);
         const char* what = e.held_by ? "held by" : traces::to_string(e.reason).data();
@@ -252,8 +276,9 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
         dl->AddText(ImVec2(mid.x - ts.x * 0.5f, mid.y - ts.y * 0.5f), to_u32(c), what);
     }
     // Nodes: tasks with their state color as the border; objects, resources, timers in gray boxes.
-    for (const placed_node& n : nodes) {
-        ImVec2 r0 = rect0(n), r1 = rect1(n);
+    for (const graph_layout::node& n : nodes) {
+        if (!in_view(n.x, n.y, n.x + n.w, n.y + n.h)) continue;
+        ImVec2 r0(origin.x + n.x, origin.y + n.y), r1(r0.x + n.w, r0.y + n.h);
         bool is_task = n.node.kind == node_kind::task;
         const inspector::task_snapshot* t = is_task ? m.state().task(n.node.id) : nullptr;
         bool selected = is_task && n.node.id == ui.selected_task;
