@@ -19,12 +19,13 @@ namespace coroscope::gui {
 
 namespace {
 
-constexpr float name_gutter = 190.0f;   // task names at the left of the lanes
-constexpr float ruler_height = 58.0f;  // time labels, step numbers, the cursor's flag below
-constexpr float indent_px = 12.0f;      // per spawn depth in the name gutter
+// Sizes in pixels at --scale 1; they grow with the font (ui_scale()).
+float name_gutter() { return 190.0f * ui_scale(); }  // task names at the left of the lanes
+float ruler_height() { return 58.0f * ui_scale(); } // time labels, step numbers, the cursor's flag below
+float indent_px() { return 12.0f * ui_scale(); }     // per spawn depth in the name gutter
 constexpr std::uint64_t max_arrow_steps = 3000; // arrows are drawn when at most this many steps are in view
-constexpr float min_lane_height = 22.0f; // lanes grow up to max_lane_height when few tasks leave room
-constexpr float max_lane_height = 30.0f;
+float min_lane_height() { return 22.0f * ui_scale(); } // lanes grow up to max_lane_height() when few tasks leave room
+float max_lane_height() { return 30.0f * ui_scale(); }
 constexpr float min_mark_px = 2.0f;     // intervals narrower than this are binned (level of detail)
 
 // Maps timestamps to x for the lanes area.
@@ -281,7 +282,7 @@ void draw_step_numbers(ImDrawList* dl, const inspector::model& m, const time_axi
     std::uint64_t last = h.step_at_time(static_cast<std::uint64_t>(std::max(0.0, ax.ts(ax.x1))));
     double px_per_step = (ax.x1 - ax.x0) / static_cast<double>(last - first + 1);
     auto every = static_cast<std::uint64_t>(std::max(1.0, nice_step(std::ceil(56.0 / std::max(px_per_step, 1e-9)))));
-    dl->AddText(ImVec2(ax.x0 - name_gutter + 6, y), to_u32(color_text_dim), "step");
+    dl->AddText(ImVec2(ax.x0 - name_gutter() + 6, y), to_u32(color_text_dim), "step");
     float last_x = -1e9f;
     for (std::uint64_t st = first / every * every; st <= last; st += every) {
         float x = std::round(ax.x(static_cast<double>(h.step_ts(st))));
@@ -350,6 +351,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     const inspector::history& h = m.history();
     ImGuiIO& io = ImGui::GetIO();
 
+    const float k = ui_scale();
     refresh_answers(m, ui.panels.cache, ImGui::GetTime(), s.live != nullptr); // resource lanes
     const std::vector<inspector::resource_lane>& resources = ui.panels.cache.resources;
     // Selected elsewhere (table, graph, lints, a script): open the groups hiding its lane.
@@ -375,7 +377,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     ImVec2 origin = ImGui::GetCursorScreenPos();
     float full_w = ImGui::GetContentRegionAvail().x;
     time_axis ax;
-    ax.x0 = origin.x + name_gutter;
+    ax.x0 = origin.x + name_gutter();
     ax.x1 = origin.x + full_w - scrollbar;
     if (ax.x1 - ax.x0 < 50) return;
     if (fit_clicked) ui.auto_fit = true;
@@ -403,29 +405,29 @@ void draw_timeline_panel(session& s, ui_state& ui) {
 
     // Ruler: time labels relative to the trace start; click seeks, wheel zooms.
     {
-        ImGui::InvisibleButton("ruler", ImVec2(full_w, ruler_height));
+        ImGui::InvisibleButton("ruler", ImVec2(full_w, ruler_height()));
         bool hovered = ImGui::IsItemHovered();
-        dl->AddRectFilled(ImVec2(origin.x, origin.y), ImVec2(origin.x + full_w, origin.y + ruler_height),
+        dl->AddRectFilled(ImVec2(origin.x, origin.y), ImVec2(origin.x + full_w, origin.y + ruler_height()),
                           IM_COL32(30, 33, 40, 255));
-        dl->AddText(ImVec2(origin.x + 6, origin.y + 5), to_u32(color_text_dim), "task");
+        dl->AddText(ImVec2(origin.x + 6, origin.y + 5 * k), to_u32(color_text_dim), "task");
         double step = nice_step(100.0 * ax.ns_per_px);
         double t0 = static_cast<double>(h.first_ts());
         double first = std::ceil((ax.begin - t0) / step) * step;
-        dl->PushClipRect(ImVec2(ax.x0, origin.y), ImVec2(ax.x1, origin.y + ruler_height), true);
+        dl->PushClipRect(ImVec2(ax.x0, origin.y), ImVec2(ax.x1, origin.y + ruler_height()), true);
         for (double rel = first; t0 + rel <= ax.ts(ax.x1); rel += step) {
             float x = std::round(ax.x(t0 + rel));
-            dl->AddLine(ImVec2(x, origin.y + ruler_height - 8), ImVec2(x, origin.y + ruler_height), to_u32(color_text_dim));
+            dl->AddLine(ImVec2(x, origin.y + ruler_height() - 8), ImVec2(x, origin.y + ruler_height()), to_u32(color_text_dim));
             for (int k = 1; k < 5; ++k) {
                 float xm = std::round(ax.x(t0 + rel + step * k / 5));
-                dl->AddLine(ImVec2(xm, origin.y + ruler_height - 4), ImVec2(xm, origin.y + ruler_height),
+                dl->AddLine(ImVec2(xm, origin.y + ruler_height() - 4), ImVec2(xm, origin.y + ruler_height()),
                             IM_COL32(110, 115, 125, 255));
             }
-            dl->AddLine(ImVec2(x, origin.y + 2), ImVec2(x, origin.y + 16), IM_COL32(110, 115, 125, 255));
+            dl->AddLine(ImVec2(x, origin.y + 2), ImVec2(x, origin.y + 16 * k), IM_COL32(110, 115, 125, 255));
             dl->AddText(ImVec2(x + 4, origin.y + 1), IM_COL32(200, 204, 212, 255), ruler_label(rel, step).c_str());
         }
         dl->PopClipRect();
-        draw_step_numbers(dl, m, ax, origin.y + 18);
-        dl->PushClipRect(ImVec2(ax.x0, origin.y), ImVec2(ax.x1, origin.y + ruler_height), true);
+        draw_step_numbers(dl, m, ax, origin.y + 18 * k);
+        dl->PushClipRect(ImVec2(ax.x0, origin.y), ImVec2(ax.x1, origin.y + ruler_height()), true);
         // The cursor's flag.
         float cx = ax.x(now_ts);
         if (cx >= ax.x0 && cx <= ax.x1) {
@@ -434,12 +436,12 @@ void draw_timeline_panel(session& s, ui_state& ui) {
             else std::snprintf(label, sizeof label, "end");
             ImVec2 ts = ImGui::CalcTextSize(label);
             float lx = std::min(cx - 1, ax.x1 - ts.x - 8);
-            float fy = origin.y + ruler_height - ts.y - 12;
+            float fy = origin.y + ruler_height() - ts.y - 12 * k;
             dl->AddRectFilled(ImVec2(lx, fy), ImVec2(lx + ts.x + 8, fy + ts.y + 4), IM_COL32(70, 110, 190, 255), 2.0f);
             dl->AddText(ImVec2(lx + 4, fy + 2), IM_COL32(255, 255, 255, 255), label);
         } else { // off view: an arrow at the edge it is beyond
             bool left = cx < ax.x0;
-            float ex = left ? ax.x0 + 2 : ax.x1 - 2, ey = origin.y + ruler_height - 14;
+            float ex = left ? ax.x0 + 2 : ax.x1 - 2, ey = origin.y + ruler_height() - 14 * k;
             float d = left ? 9.0f : -9.0f;
             dl->AddTriangleFilled(ImVec2(ex, ey), ImVec2(ex + d, ey - 6), ImVec2(ex + d, ey + 6), IM_COL32(70, 110, 190, 255));
         }
@@ -464,7 +466,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     // Lanes, in a child so that many tasks scroll vertically (the wheel stays zoom).
     const std::size_t row_count = lanes.size() + resources.size();
     const float lane_height = std::clamp(std::floor(ImGui::GetContentRegionAvail().y / static_cast<float>(row_count)),
-                                         min_lane_height, max_lane_height);
+                                         min_lane_height(), max_lane_height());
     ImGui::BeginChild("lanes", ImVec2(full_w, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
     ImDrawList* ldl = ImGui::GetWindowDrawList();
     ImVec2 top = ImGui::GetCursorScreenPos();
@@ -511,23 +513,23 @@ void draw_timeline_panel(session& s, ui_state& ui) {
         const inspector::task_snapshot* snap = m.state().task(th.id);
         rgb dot = snap ? state_color(snap->state, snap->reason, snap->status) : color_text_dim;
         float cy = (y0 + y1) * 0.5f;
-        const float indent = origin.x + indent_px * static_cast<float>(std::min(lanes[i].depth, 8));
+        const float indent = origin.x + indent_px() * static_cast<float>(std::min(lanes[i].depth, 8));
         if (static_cast<int>(i) == cursor_lane) // a bar in the running color at the gutter's left edge
             ldl->AddRectFilled(ImVec2(origin.x, y0 + 2), ImVec2(origin.x + 3, y1 - 2), to_u32(color_running));
         ldl->PushClipRect(ImVec2(origin.x, y0), ImVec2(ax.x0 - 6, y1), true);
         if (lanes[i].has_children) { // the group toggle: a triangle pointing down (open) or right (collapsed)
-            ImVec2 c(indent + 6, cy);
+            ImVec2 c(indent + 6 * k, cy);
             if (lanes[i].collapsed)
                 ldl->AddTriangleFilled(ImVec2(c.x - 3, c.y - 5), ImVec2(c.x - 3, c.y + 5), ImVec2(c.x + 4, c.y), name_color);
             else
                 ldl->AddTriangleFilled(ImVec2(c.x - 5, c.y - 3), ImVec2(c.x + 5, c.y - 3), ImVec2(c.x, c.y + 4), name_color);
         }
-        ldl->AddCircleFilled(ImVec2(indent + 18, cy), 4.0f, to_u32(dot, snap ? 255 : 90));
+        ldl->AddCircleFilled(ImVec2(indent + 18 * k, cy), 4.0f * k, to_u32(dot, snap ? 255 : 90));
         char name[160];
         std::string label = task_label(m, th.id);
         if (lanes[i].collapsed) std::snprintf(name, sizeof name, "%s (+%zu)", label.c_str(), th.children.size());
         else std::snprintf(name, sizeof name, "%s", label.c_str());
-        ldl->AddText(ImVec2(indent + 27, cy - ImGui::GetTextLineHeight() * 0.5f), name_color, name);
+        ldl->AddText(ImVec2(indent + 27 * k, cy - ImGui::GetTextLineHeight() * 0.5f), name_color, name);
         ldl->PopClipRect();
 
         ldl->PushClipRect(ImVec2(ax.x0, y0), ImVec2(ax.x1, y1), true);
@@ -588,7 +590,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     float cx = std::round(ax.x(now_ts));
     if (cx >= ax.x0 && cx <= ax.x1) {
         ldl->AddLine(ImVec2(cx, clip0.y), ImVec2(cx, std::max(clip0.y, std::min(top.y + total_h, clip1.y))), cursor_color, 2.0f);
-        dl->AddLine(ImVec2(cx, origin.y), ImVec2(cx, origin.y + ruler_height), cursor_color, 2.0f);
+        dl->AddLine(ImVec2(cx, origin.y), ImVec2(cx, origin.y + ruler_height()), cursor_color, 2.0f);
     }
 
     // Interaction.
@@ -612,8 +614,8 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     if (ImGui::IsItemDeactivated() && io.MouseDragMaxDistanceSqr[0] < 9.0f) {
         const inspector::task_history* th = lane_at(io.MousePos.y);
         auto row = th ? static_cast<std::size_t>((io.MousePos.y - top.y) / lane_height) : 0;
-        float toggle_x = origin.x + indent_px * static_cast<float>(th ? std::min(lanes[row].depth, 8) : 0);
-        if (th && lanes[row].has_children && io.MousePos.x >= toggle_x && io.MousePos.x < toggle_x + 13) {
+        float toggle_x = origin.x + indent_px() * static_cast<float>(th ? std::min(lanes[row].depth, 8) : 0);
+        if (th && lanes[row].has_children && io.MousePos.x >= toggle_x && io.MousePos.x < toggle_x + 13 * k) {
             // the group toggle: collapse or expand the tasks it spawned
             if (!ui.panels.timeline_collapsed.erase(th->id)) ui.panels.timeline_collapsed.insert(th->id);
         } else if (th) {

@@ -23,6 +23,7 @@ using inspector::node_kind;
 using inspector::wait_edge;
 using inspector::wait_node;
 
+// Sizes in pixels at --scale 1; they grow with the font (ui_scale()).
 constexpr float node_pad_x = 8, node_pad_y = 4;
 constexpr float column_gap = 70, row_gap = 14;
 
@@ -84,6 +85,7 @@ void build_layout(const inspector::model& m, const answers_cache& cache, graph_l
     const inspector::wait_graph& g = cache.graph;
     out.generation = cache.graph_generation;
     out.font_size = ImGui::GetFontSize();
+    const float k = ui_scale();
     out.nodes.clear();
     out.links.clear();
     // The run queue in words; a long one (thousands of ready tasks) names the first few.
@@ -137,8 +139,8 @@ void build_layout(const inspector::model& m, const answers_cache& cache, graph_l
     for (auto& n : nodes) {
         n.label = node_label(m, n, cache);
         ImVec2 t = ImGui::CalcTextSize(n.label.c_str());
-        n.w = t.x + node_pad_x * 2;
-        n.h = t.y + node_pad_y * 2;
+        n.w = t.x + node_pad_x * k * 2;
+        n.h = t.y + node_pad_y * k * 2;
     }
 
     // The ring (if any) in a square at the left, then the columns.
@@ -146,8 +148,8 @@ void build_layout(const inspector::model& m, const answers_cache& cache, graph_l
     if (!ring.empty()) {
         float widest = 0;
         for (std::size_t i : ring) widest = std::max(widest, nodes[i].w);
-        float r = std::max(70.0f, static_cast<float>(ring.size()) * 34.0f / 3.14159f) + widest * 0.35f;
-        ring_size = 2 * r + widest + 20;
+        float r = std::max(70.0f * k, static_cast<float>(ring.size()) * 34.0f * k / 3.14159f) + widest * 0.35f;
+        ring_size = 2 * r + widest + 20 * k;
         for (std::size_t k = 0; k < ring.size(); ++k) {
             float angle = -3.14159f / 2 + 2 * 3.14159f * static_cast<float>(k) / static_cast<float>(ring.size());
             graph_layout::node& n = nodes[ring[k]];
@@ -159,20 +161,20 @@ void build_layout(const inspector::model& m, const answers_cache& cache, graph_l
     int columns = 0;
     for (const auto& n : nodes)
         if (!n.in_cycle) columns = std::max(columns, n.column + 1);
-    std::vector<float> column_y(static_cast<std::size_t>(columns), 10.0f), column_w(static_cast<std::size_t>(columns), 0.0f);
+    std::vector<float> column_y(static_cast<std::size_t>(columns), 10.0f * k), column_w(static_cast<std::size_t>(columns), 0.0f);
     for (auto& n : nodes) {
         if (n.in_cycle) continue;
         auto c = static_cast<std::size_t>(n.column);
         n.y = column_y[c];
-        column_y[c] += n.h + row_gap;
+        column_y[c] += n.h + row_gap * k;
         column_w[c] = std::max(column_w[c], n.w);
     }
-    float x = ring_size + (ring.empty() ? 10.0f : 30.0f), content_h = ring_size;
+    float x = ring_size + (ring.empty() ? 10.0f : 30.0f) * k, content_h = ring_size;
     for (std::size_t c = 0; c < column_w.size(); ++c) {
         for (auto& n : nodes)
             if (!n.in_cycle && static_cast<std::size_t>(n.column) == c) n.x = x;
         content_h = std::max(content_h, column_y[c]);
-        x += column_w[c] + column_gap;
+        x += column_w[c] + column_gap * k;
     }
     out.width = x;
     out.height = content_h;
@@ -287,7 +289,7 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
         rgb border = n.in_cycle ? color_cycle : t ? state_color(t->state, t->reason, t->status) : color_text_dim;
         dl->AddRectFilled(r0, r1, fill, is_task ? 6.0f : 0.0f);
         dl->AddRect(r0, r1, to_u32(border), is_task ? 6.0f : 0.0f, 0, n.in_cycle || selected ? 2.5f : 1.5f);
-        dl->AddText(ImVec2(r0.x + node_pad_x, r0.y + node_pad_y), IM_COL32(230, 232, 238, 255), n.label.c_str());
+        dl->AddText(ImVec2(r0.x + node_pad_x * ui_scale(), r0.y + node_pad_y * ui_scale()), IM_COL32(230, 232, 238, 255), n.label.c_str());
         bool over = mouse.x >= r0.x && mouse.x < r1.x && mouse.y >= r0.y && mouse.y < r1.y;
         if (over && is_task) {
             ImGui::SetTooltip("%s\n%s\nclick: select", n.label.c_str(),
