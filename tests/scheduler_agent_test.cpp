@@ -5,6 +5,8 @@
 #include "live_support.hpp"
 
 #include <coroscope/agent.hpp>
+#include <coroscope/inspector/lints.hpp>
+#include <coroscope/inspector/model.hpp>
 #include <coroscope/traces/tee.hpp>
 #include <coroscope/traces/wire.hpp>
 
@@ -179,7 +181,7 @@ traces::trace run_freely(std::optional<std::uint64_t> seed) {
 
 } // namespace
 
-TEST_CASE("agent: a lint breakpoint stops sample-bugs at its long step and at its swallowed exception") {
+TEST_CASE("agent: a lint breakpoint set before step 0 stops sample-bugs after each step where the lints find a live lint, in step order") {
     live_program program("sample-bugs");
     live_client client(program.address);
     REQUIRE(client.wait_connected(5s));
@@ -224,10 +226,13 @@ TEST_CASE("agent: a lint breakpoint stops sample-bugs at its long step and at it
         REQUIRE(last_end);
         CHECK(last_resume->step == paused_step - 1);
         CHECK(last_resume->task == task);
-        if ((*stop)["lint"] == "long-step") {
-            // The step that just ended ran at least the lint's default 10 ms.
+        if ((*stop)["lint"] == "long-step" || (*stop)["lint"] == "never-yielding") {
+            // The step that just ended ran at least the lint's default 10 ms (never-yielding: 1 ms).
             CHECK(last_end->task == task);
-            CHECK(last_end->ts_ns - last_resume->ts_ns >= 10'000'000);
+            CHECK(last_end->ts_ns - last_resume->ts_ns >= ((*stop)["lint"] == "long-step" ? 10'000'000u : 1'000'000u));
+            if ((*stop)["lint"] == "never-yielding") CHECK(last_end->kind == event_kind::task_exit);
+        } else if ((*stop)["lint"] == "starvation") {
+            CHECK(last_resume->task == task); // the starved task's step, once it finally ran
         } else {
             CHECK((*stop)["lint"] == "swallowed-exception");
             REQUIRE(unobserved);
@@ -250,6 +255,35 @@ TEST_CASE("agent: a lint breakpoint stops sample-bugs at its long step and at it
     }
     CHECK(blocker_long);
     CHECK(forgotten_swallowed);
+
+    // The stops are exactly the steps where `coroscope-trace lint` finds one of the lints the agent
+    // sees live (set before step 0, nothing is missed), each once, in step order: the blocker's
+    // long step stops before the forgotten task's failure when it ran first.
+    inspector::model m(got.trace());
+    std::map<std::uint64_t, std::vector<std::string>> expected; // stop step -> the lints found in the step before
+    for (const auto& f : inspector::run_lints(m)) {
+        using inspector::lint_kind;
+        if (f.kind == lint_kind::long_step || f.kind == lint_kind::never_yielding || f.kind == lint_kind::starvation ||
+            f.kind == lint_kind::swallowed_exception)
+            expected[f.step + 1].push_back(std::string(inspector::to_string(f.kind)));
+    }
+    std::vector<std::uint64_t> stop_steps, expected_steps;
+    for (const auto& s : lint_stops) stop_steps.push_back(s["step"].get<std::uint64_t>());
+    for (const auto& [step, kinds] : expected) expected_steps.push_back(step);
+    CHECK(stop_steps == expected_steps);
+    for (const auto& s : lint_stops) {
+        INFO(s.dump());
+        auto it = expected.find(s["step"].get<std::uint64_t>());
+        REQUIRE(it != expected.end());
+        CHECK(std::find(it->second.begin(), it->second.end(), s["lint"].get<std::string>()) != it->second.end());
+    }
+    bool never_yielding = false, starvation = false;
+    for (const auto& s : lint_stops) {
+        never_yielding = never_yielding || s["lint"] == "never-yielding";
+        starvation = starvation || s["lint"] == "starvation";
+    }
+    CHECK(never_yielding); // 'hog'
+    CHECK(starvation);     // 'ticker'
 }
 
 TEST_CASE("agent: each other breakpoint kind stops sample-nested where its event happened") {

@@ -32,7 +32,10 @@ constexpr std::uint64_t handshake_ms = 2000;
 // Below this many bytes not yet sent, the agent sends at the end of a tick (after its poll) or
 // when the program pauses, not after every step: one write per tick instead of one per step.
 constexpr std::size_t pump_batch_bytes = std::size_t{64} << 10;
-constexpr std::uint64_t lint_long_step_default_ms = 10; // the same default as `coroscope-trace lint`
+constexpr std::uint64_t lint_long_step_default_ms = 10; // the same defaults as `coroscope-trace lint`
+constexpr std::uint64_t lint_starvation_default_ms = 20;
+constexpr std::uint64_t lint_starvation_ticks = 3;
+constexpr std::uint64_t lint_never_yielding_ns = 1'000'000;
 
 enum class breakpoint_kind { spawn, resume, ready, exception, long_step, lint };
 
@@ -42,6 +45,114 @@ struct breakpoint {
     std::uint32_t task = 0;     // resume
     std::uint32_t resource = 0; // ready (0 = any)
     std::uint64_t ns = 0;       // long_step threshold; lint: its long-step threshold
+    std::uint64_t starvation_ns = 0; // lint: the starvation time rule's threshold
+};
+
+// What the lint breakpoint needs to judge starvation and never-yielding as events arrive: the
+// same bookkeeping as inspector/src/lints.cpp, from the moment a lint breakpoint is set.
+struct live_lints {
+    struct task {
+        bool ready = false;
+        traces::wait_reason ready_cause = traces::wait_reason::none;
+        std::uint32_t ready_tick = 0;
+        std::uint64_t busy_at_ready = 0, steps_at_ready = 0;
+        bool starvation_reported = false;
+        std::uint32_t steps = 0;   // steps begun since tracking began
+        bool seen_before = true;   // not spawned since tracking began (its first step may be unknown)
+        bool others_ready = false; // another task was ready during its current step
+    };
+    std::vector<task> tasks; // index = task id
+    std::uint32_t ready_count = 0;
+    std::uint32_t running = 0;
+    bool spawned_process = false; // the current step started a child process (uv_spawn blocks)
+    std::uint64_t busy_ns = 0, steps_done = 0;
+    // (steps_done when it ended, duration) of steps, longest last-first: the longest step since a point.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> suffix_max;
+
+    // Found by the last event (0 when nothing): how long others' steps kept a woken task waiting,
+    // without the longest of them; how many ticks it waited; how long a task's only step ran.
+    std::uint64_t starved_ns = 0, starved_ticks = 0, never_yielded_ns = 0;
+
+    task& at(std::uint32_t id) {
+        if (id >= tasks.size()) tasks.resize(std::size_t{id} + 1);
+        return tasks[id];
+    }
+
+    std::uint64_t longest_since(std::uint64_t index) const {
+        auto it = std::lower_bound(suffix_max.begin(), suffix_max.end(), index,
+                                   [](const std::pair<std::uint64_t, std::uint64_t>& p, std::uint64_t i) { return p.first < i; });
+        return it == suffix_max.end() ? 0 : it->second;
+    }
+
+    void apply(const traces::event& e, std::uint64_t resume_ts) {
+        starved_ns = starved_ticks = never_yielded_ns = 0;
+        if (e.task == 0) return;
+        switch (e.kind) {
+        case event_kind::task_spawn: at(e.task).seen_before = false; break;
+        case event_kind::task_ready: {
+            task& t = at(e.task);
+            if (!t.ready) {
+                t.ready = true;
+                t.ready_cause = static_cast<traces::wait_reason>(e.code);
+                t.ready_tick = e.tick;
+                t.busy_at_ready = busy_ns;
+                t.steps_at_ready = steps_done;
+                ++ready_count;
+            }
+            if (running != 0 && running != e.task) at(running).others_ready = true;
+            break;
+        }
+        case event_kind::task_resume: {
+            task& t = at(e.task);
+            if (t.ready && !t.starvation_reported) {
+                std::uint64_t ran = busy_ns - t.busy_at_ready;
+                std::uint64_t ahead = ran - std::min(ran, longest_since(t.steps_at_ready));
+                if (e.tick > t.ready_tick + lint_starvation_ticks) {
+                    starved_ticks = e.tick - t.ready_tick;
+                    t.starvation_reported = true;
+                } else if (t.ready_cause != traces::wait_reason::yield && t.ready_cause != traces::wait_reason::spawn) {
+                    starved_ns = ahead; // the breakpoint compares it with its threshold
+                }
+            }
+            if (t.ready) --ready_count;
+            t.ready = false;
+            t.others_ready = ready_count > 0;
+            ++t.steps;
+            running = e.task;
+            spawned_process = false;
+            break;
+        }
+        case event_kind::task_suspend:
+        case event_kind::task_exit: {
+            task& t = at(e.task);
+            if (running == e.task) {
+                std::uint64_t d = e.ts_ns - resume_ts;
+                if (!spawned_process) {
+                    while (!suffix_max.empty() && suffix_max.back().second <= d) suffix_max.pop_back();
+                    suffix_max.emplace_back(steps_done, d);
+                    busy_ns += d;
+                }
+                ++steps_done;
+                if (e.kind == event_kind::task_exit && t.steps == 1 && !t.seen_before && t.others_ready &&
+                    d >= lint_never_yielding_ns)
+                    never_yielded_ns = d;
+                running = 0;
+            }
+            if (t.ready) --ready_count;
+            t.ready = false;
+            t.others_ready = false;
+            break;
+        }
+        case event_kind::resource_open:
+            if (static_cast<traces::resource_kind>(e.code) == traces::resource_kind::process && running != 0)
+                spawned_process = true;
+            break;
+        default: break;
+        }
+    }
+
+    // Tracking begins now: tasks spawned earlier are judged from here on, never as never-yielding.
+    void start() { *this = live_lints{}; }
 };
 
 bool is_loopback(const sockaddr_storage& addr) {
@@ -154,6 +265,8 @@ struct agent::impl {
 
     std::vector<breakpoint> breakpoints;
     std::uint32_t next_breakpoint = 1;
+    bool linting = false; // a lint breakpoint is set: `lints` follows the events
+    live_lints lints;
     std::uint32_t hit = 0; // a breakpoint matched by an event; pause before the next step
     std::uint32_t hit_task = 0;      // the task of the event that matched
     const char* hit_lint = nullptr;  // the lint that matched (lint breakpoints)
@@ -478,6 +591,7 @@ struct agent::impl {
             }
             controller = c.id;
             breakpoints.push_back(bp);
+            update_linting();
             reply(c, id, {{"ok", true}, {"breakpoint", bp.id}});
             return;
         }
@@ -491,6 +605,7 @@ struct agent::impl {
                 reply(c, id, {{"ok", false}, {"error", "field 'breakpoint' must be a breakpoint id"}});
                 return;
             }
+            update_linting();
             controller = c.id;
             reply(c, id, {{"ok", true}});
             return;
@@ -513,6 +628,15 @@ struct agent::impl {
             if (cmd == "step") sched.step(count);
             else sched.tick(count);
         }
+    }
+
+    // The lint bookkeeping runs only while a lint breakpoint is set (it costs on every event).
+    void update_linting() {
+        bool any = std::any_of(breakpoints.begin(), breakpoints.end(),
+                               [](const breakpoint& b) { return b.kind == breakpoint_kind::lint; });
+        if (any && !linting) lints.start();
+        if (!any) lints = live_lints{};
+        linting = any;
     }
 
     breakpoint parse_breakpoint(const json& message, std::string& problem) {
@@ -550,6 +674,8 @@ struct agent::impl {
         } else if (kind == "lint") {
             bp.kind = breakpoint_kind::lint;
             bp.ns = (b.contains("ms") ? number("ms", false) : lint_long_step_default_ms) * 1'000'000;
+            bp.starvation_ns =
+                (b.contains("starvation_ms") ? number("starvation_ms", false) : lint_starvation_default_ms) * 1'000'000;
         } else problem = "unknown breakpoint kind '" + kind + "'";
         if (problem.empty()) ++next_breakpoint;
         return bp;
@@ -838,7 +964,9 @@ void agent::on_event(const traces::event& e) {
     if (e.kind != event_kind::tick_begin && e.kind != event_kind::poll_begin && e.kind != event_kind::poll_end)
         s.news = true;
     if (e.kind == event_kind::task_resume) s.resume_ts = e.ts_ns;
-    if (s.breakpoints.empty() || s.hit != 0) return;
+    if (s.breakpoints.empty()) return;
+    if (s.linting) s.lints.apply(e, s.resume_ts);
+    if (s.hit != 0) return;
     const bool step_end = e.kind == event_kind::task_suspend || e.kind == event_kind::task_exit;
     for (const breakpoint& bp : s.breakpoints) {
         bool match = false;
@@ -849,8 +977,14 @@ void agent::on_event(const traces::event& e) {
         case breakpoint_kind::exception: match = e.kind == event_kind::frame_exit && e.code != 0; break;
         case breakpoint_kind::long_step: match = step_end && e.ts_ns - s.resume_ts >= bp.ns; break;
         case breakpoint_kind::lint:
-            // The lints the scheduler can see as they happen (stuck is checked in break_stuck).
-            if (step_end && e.ts_ns - s.resume_ts >= bp.ns) lint = "long-step";
+            // The lints the scheduler can see as they happen (stuck is checked in break_stuck),
+            // by the rules of inspector/src/lints.cpp.
+            if (step_end && e.ts_ns - s.resume_ts >= bp.ns && !s.lints.spawned_process) lint = "long-step";
+            else if (s.lints.never_yielded_ns > 0) lint = "never-yielding";
+            else if (s.lints.starved_ticks > 0 || s.lints.starved_ns > bp.starvation_ns) {
+                lint = "starvation";
+                s.lints.at(e.task).starvation_reported = true; // once per task, as the lint reports it
+            }
             else if (e.kind == event_kind::unobserved_failure) lint = "swallowed-exception";
             match = lint != nullptr;
             break;

@@ -2,8 +2,9 @@
 // The live agent: serves inspectors on the program's own libuv loop (protocol: traces/README.md,
 // "Live link"). It streams every event (batched: once per tick, at pauses, or every 64 KiB),
 // applies control commands to the scheduler (pause, resume, step, tick, breakpoints, including
-// "lint": long step, swallowed exception, stuck) and never makes the program wait for a slow
-// client: one that falls 8 MiB behind is disconnected alone, and what it missed is counted.
+// "lint": long step, never-yielding, starvation, swallowed exception, stuck) and never makes the
+// program wait for a slow client: one that falls 8 MiB behind is disconnected alone, and what it
+// missed is counted.
 #include <coroscope/scheduler.hpp>
 #include <coroscope/traces/sink.hpp>
 
