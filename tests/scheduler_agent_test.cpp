@@ -553,6 +553,13 @@ TEST_CASE("agent: a client that never reads is disconnected alone, the program e
     CHECK((*dropped)["dropped_clients"] == 1);
     const std::uint64_t missed = (*dropped)["undelivered_events"];
     CHECK(missed > 0);
+    // The recording says so too: a mark from the loop (task 0) naming the client and what it missed.
+    const std::string said = "coroscope: inspector client " + std::to_string((*dropped)["disconnected"].get<std::uint32_t>()) +
+                             " stopped reading and was disconnected; " + std::to_string(missed) + " events undelivered";
+    std::size_t marks = 0;
+    for (const auto& e : p.recorded.trace().events)
+        if (e.kind == event_kind::mark && e.task == 0 && p.recorded.trace().text(e.a) == said) ++marks;
+    CHECK(marks == 1);
     CHECK(missed < p.recorded.trace().events.size());
     // The silent client's connection was closed by the program, long before the stream's end.
     CHECK(raw_closed);

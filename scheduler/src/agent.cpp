@@ -797,6 +797,14 @@ struct agent::impl {
                      "coroscope: inspector client %u stopped reading (%zu bytes queued); disconnected, %llu events "
                      "undelivered\n",
                      c.id, behind, static_cast<unsigned long long>(missed));
+        // A program that records while it serves says so in its trace too (a mark from the loop,
+        // task 0): whoever reads the recording learns that a live view of this run is incomplete.
+        if (sched.tracing()) {
+            std::uint32_t text = sched.intern("coroscope: inspector client " + std::to_string(c.id) +
+                                              " stopped reading and was disconnected; " + std::to_string(missed) +
+                                              " events undelivered");
+            sched.emit_now(event_kind::mark, 0, 0, text);
+        }
         close_client(c);
         for (auto& other : clients)
             if (other.get() != &c && other->ready && !other->closing)
