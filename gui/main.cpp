@@ -155,6 +155,24 @@ void print_state(const gui::session& s, const gui::ui_state& ui) {
             " depth=" + (selected ? std::to_string(selected->stack.size()) : std::string("-")) + view +
             " loaded=" + (s.loaded ? "1" : "0") + " view=" + (s.live ? "live" : s.loaded ? "trace" : "launcher") +
             " samples=" + std::to_string(ui.shell.samples.size()) + " recent=" + std::to_string(ui.shell.settings.recent.size());
+    // The timeline's groups: which are collapsed, and the lane (a task id) that shows the selected
+    // task and the one that runs the step at the cursor: their own, or a collapsed spawner's.
+    {
+        gui::panels_state lanes;
+        lanes.timeline_collapsed = ui.panels.timeline_collapsed;
+        gui::update_timeline_lanes(m, lanes);
+        auto lane_task = [&](std::uint32_t task) {
+            int row = gui::visible_lane_of(m, lanes.lanes, task);
+            return row < 0 ? std::string("-") : std::to_string(lanes.lanes.lanes[static_cast<std::size_t>(row)].task);
+        };
+        std::string collapsed;
+        for (std::uint32_t id : ui.panels.timeline_collapsed) collapsed += (collapsed.empty() ? "" : ",") + std::to_string(id);
+        const bool at_step = m.cursor() < m.step_count();
+        line += " collapsed=" + (collapsed.empty() ? std::string("-") : collapsed) + " lanes=" + std::to_string(lanes.lanes.lanes.size()) +
+                " selected_lane=" + lane_task(ui.selected_task) +
+                " next_task=" + (at_step ? std::to_string(m.history().step_task(m.cursor())) : std::string("-")) +
+                " cursor_lane=" + (at_step ? lane_task(m.history().step_task(m.cursor())) : std::string("-"));
+    }
     if (s.live) {
         const gui::live_link& l = *s.live;
         auto code = l.exit_code();

@@ -34,6 +34,8 @@ constexpr verb_info verbs[] = {
     {"open", script_command::verb::open, verb_info::arg::text},
     {"frames", script_command::verb::frames, verb_info::arg::number},
     {"screenshot", script_command::verb::screenshot, verb_info::arg::text},
+    {"collapse", script_command::verb::collapse, verb_info::arg::number},
+    {"expand", script_command::verb::expand, verb_info::arg::number},
 };
 
 bool parse_number(std::string_view word, double& out) {
@@ -177,6 +179,23 @@ bool script_runner::run(const script_command& c, session& s, ui_state& ui) {
     case v::open: start_open(s, c.text); break;
     case v::frames: m_wait_frames = static_cast<int>(std::min(count, std::uint64_t{100000})); break;
     case v::screenshot: break; // handled by advance()
+    case v::collapse:
+    case v::expand: {
+        auto id = static_cast<std::uint32_t>(count);
+        const inspector::task_history* th = m.history().task(id);
+        const std::string what = (c.what == v::collapse ? "collapse " : "expand ") + std::to_string(count);
+        if (!th) fail(s, c, what + ": no such task in this trace");
+        else if (th->children.empty()) fail(s, c, what + ": task " + std::to_string(count) + " spawned no task");
+        else if (c.what == v::collapse) {
+            ui.panels.timeline_collapsed.insert(id);
+            // As a click on the group's toggle: the selection was shown before; it stays selected,
+            // and its lane is now the group's until something else is selected.
+            ui.timeline_revealed = ui.selected_task;
+        } else {
+            ui.panels.timeline_collapsed.erase(id);
+        }
+        break;
+    }
     }
     if (m.cursor() != before) ui.follow_cursor = true;
     return true;

@@ -10,6 +10,8 @@
 //   fit              fit the whole trace           wait-loaded     wait for a background load to finish
 //   open FILE        load a trace (background)     frames N        draw N frames
 //   screenshot FILE  save the window as a PNG      # ...           a comment; blank lines are skipped
+//   collapse TASK    hide the lanes of the tasks TASK spawned (the timeline's group toggle)
+//   expand TASK      show them again
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,7 +22,7 @@ struct session;
 struct ui_state;
 
 struct script_command {
-    enum class verb { select, step, back, tick, tick_back, seek, seek_time, zoom, fit, wait_loaded, open, frames, screenshot };
+    enum class verb { select, step, back, tick, tick_back, seek, seek_time, zoom, fit, wait_loaded, open, frames, screenshot, collapse, expand };
     verb what = verb::step;
     double number = 1;  // count, step, ns, factor or frames
     std::string text;   // file for open / screenshot

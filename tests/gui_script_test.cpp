@@ -91,6 +91,13 @@ TEST_CASE("script lines parse into commands, a bad line is named by file and lin
     CHECK(coroscope::gui::parse_script("zoom 0\n", "s.txt").error == "s.txt:1: zoom: the factor must be above 0");
     CHECK(coroscope::gui::parse_script("fit now\n", "s.txt").error == "s.txt:1: fit takes no argument");
     CHECK(coroscope::gui::parse_script("screenshot\n", "s.txt").error == "s.txt:1: screenshot: a file name is needed");
+    CHECK(coroscope::gui::parse_script("collapse main\n", "s.txt").error == "s.txt:1: collapse: 'main' is not a non-negative number");
+    auto groups = coroscope::gui::parse_script("collapse 3\nexpand 3\n", "s.txt");
+    REQUIRE(groups.error.empty());
+    REQUIRE(groups.commands.size() == 2);
+    CHECK(groups.commands[0].what == coroscope::gui::script_command::verb::collapse);
+    CHECK(groups.commands[1].what == coroscope::gui::script_command::verb::expand);
+    CHECK(groups.commands[1].number == 3);
 }
 
 TEST_CASE("a scripted session ends where the model says: cursor, selection, stack depth, zoom") {
@@ -160,6 +167,74 @@ TEST_CASE("a scripted session ends where the model says: cursor, selection, stac
     CHECK(test_support::count_near(img, coroscope::gui::color_wait_sleep) > 1000);
 
     for (const std::string& p : {trace, png}) std::remove(p.c_str());
+}
+
+TEST_CASE("collapsed timeline groups: stepping shows the cursor on the group's lane, selecting a hidden task opens its groups") {
+    require_display();
+    const std::string trace = std::string(COROSCOPE_SOURCE_DIR) + "/traces/golden/nested.trace";
+    coroscope::traces::loaded_trace loaded = coroscope::traces::load_file(trace);
+    REQUIRE(loaded.report.error.empty());
+    coroscope::inspector::model m(loaded.trace);
+    const auto& h = m.history();
+    // A step run by a grandchild: task -> parent -> grandparent (nested: beta.prefetch under loader beta under main).
+    std::uint64_t step = 0;
+    std::uint32_t task = 0, parent = 0, grandparent = 0;
+    for (std::uint64_t s = 0; s < h.step_count() && !task; ++s) {
+        const auto* th = h.task(h.step_task(s));
+        const auto* p = th ? h.task(th->parent) : nullptr;
+        if (p && h.task(p->parent)) {
+            step = s;
+            task = th->id;
+            parent = p->id;
+            grandparent = p->parent;
+        }
+    }
+    REQUIRE(task != 0);
+    // Another task to select first: a child of the grandparent outside the collapsed parent.
+    std::uint32_t other = 0;
+    for (std::uint32_t c : h.task(grandparent)->children)
+        if (c != parent) other = c;
+    REQUIRE(other != 0);
+    const std::string g = std::to_string(grandparent), p = std::to_string(parent), t = std::to_string(task);
+
+    auto run = [&](const std::string& name, const std::string& commands) {
+        std::string script = write_file(name + ".txt", "wait-loaded\n" + commands + "frames 2\n");
+        auto r = run_command(config_env("lanes-config") + bin + "/coroscope open " + trace + " --script " + script +
+                             " --print-state 2>&1");
+        std::remove(script.c_str());
+        INFO(name << ": coroscope printed: " << r.out);
+        REQUIRE(r.status == 0);
+        return parse_state(r.out);
+    };
+    const std::string collapse_both = "select " + std::to_string(other) + "\nframes 1\ncollapse " + p + "\ncollapse " + g +
+                                      "\nseek " + std::to_string(step) + "\n";
+
+    // Both groups collapsed: the step's task is hidden twice over; the cursor is on the outer group's lane.
+    auto both = run("lanes-both", collapse_both);
+    CHECK(both["cursor_step"] == std::to_string(step));
+    CHECK(both["next_task"] == t);
+    CHECK(both["cursor_lane"] == g);
+    CHECK(both["selected_lane"] == g); // the selection (a child of g) is hidden too, and stays selected
+    CHECK(both["selected_task"] == std::to_string(other));
+    CHECK(both["collapsed"] == (grandparent < parent ? g + "," + p : p + "," + g));
+
+    // The outer group opened: the cursor moves to the inner group's lane; stepping did not open it.
+    auto inner = run("lanes-inner", collapse_both + "expand " + g + "\nstep\nback\n");
+    CHECK(inner["cursor_step"] == std::to_string(step));
+    CHECK(inner["cursor_lane"] == p);
+    CHECK(inner["selected_lane"] == std::to_string(other));
+    CHECK(inner["collapsed"] == p);
+    CHECK(std::stoul(inner["lanes"]) > std::stoul(both["lanes"]));
+
+    // Selecting the hidden task (as a click in the table, graph or lints does) opens both groups.
+    auto opened = run("lanes-select", collapse_both + "select " + t + "\n");
+    CHECK(opened["selected_task"] == t);
+    CHECK(opened["selected_lane"] == t);
+    CHECK(opened["cursor_lane"] == t);
+    CHECK(opened["collapsed"] == "-");
+    std::size_t known = 0;
+    for (const auto& th : h.tasks()) known += th.known;
+    CHECK(opened["lanes"] == std::to_string(known));
 }
 
 TEST_CASE("script problems: a bad line stops before the window, a bad task is reported and fails the run") {
