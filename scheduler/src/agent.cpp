@@ -23,6 +23,11 @@ namespace wire = traces::wire;
 namespace {
 constexpr std::size_t keep_history_bytes = std::size_t{64} << 20; // late clients get the whole stream up to this
 constexpr std::size_t client_queue_limit = std::size_t{8} << 20;  // a client further behind is disconnected
+// A client this far behind whose socket took nothing for stall_ns is not reading: disconnected
+// too, early, so that it costs the program as little as possible (its pending write keeps the
+// loop alive, so the program polls every tick while it is connected).
+constexpr std::size_t stall_limit_bytes = std::size_t{1} << 20;
+constexpr std::uint64_t stall_ns = 50'000'000;
 // The stream is kept in chunks of this capacity that never reallocate, so writes can point into
 // them instead of copying each batch; an event's encoding is at most max_event_bytes.
 constexpr std::size_t chunk_bytes = std::size_t{1} << 20;
@@ -233,6 +238,8 @@ struct agent::impl {
         std::string own_pending;
         std::size_t queued = 0;                    // bytes handed to libuv, not yet written
         int stream_writes = 0;                     // stream writes not yet completed
+        std::size_t last_write_queue = 0;          // libuv's unwritten bytes for it at the last pump
+        std::uint64_t last_progress_ns = 0;        // when its socket last took bytes (or had none queued)
         std::uint64_t events_acked = 0;            // events_encoded as of the last completed stream write
     };
 
@@ -717,6 +724,16 @@ struct agent::impl {
         }
     }
 
+    // Whether the client's socket has taken none of the bytes libuv holds for it for stall_ns.
+    bool stalled(client& c) {
+        const std::size_t queued_in_libuv = uv_stream_get_write_queue_size(c.stream);
+        const std::uint64_t now = uv_hrtime();
+        if (queued_in_libuv == 0 || queued_in_libuv < c.last_write_queue || c.last_progress_ns == 0)
+            c.last_progress_ns = now;
+        c.last_write_queue = queued_in_libuv;
+        return now - c.last_progress_ns > stall_ns;
+    }
+
     static void put_frame_header(std::string& out, std::size_t payload) {
         char header[wire::frame_header_bytes];
         for (int i = 0; i < 4; ++i) header[i] = static_cast<char>((payload >> (8 * i)) & 0xff);
@@ -752,7 +769,8 @@ struct agent::impl {
             return;
         }
         const std::uint64_t end = stream_end();
-        if (end - std::max(c.acked, c.joined) > client_queue_limit) {
+        const std::uint64_t behind = end - std::max(c.acked, c.joined);
+        if (behind > client_queue_limit || (behind > stall_limit_bytes && stalled(c))) {
             drop_slow_client(c);
             return;
         }
