@@ -1,7 +1,8 @@
 // coroscope-trace convert FILE --to jsonl|binary [--zstd] -o OUT: re-encodes a trace record by record
 // (the decoder feeds a file_writer), so strings and events keep their order and every field its
 // value: binary -> jsonl -> binary gives back the bytes the scheduler wrote. --zstd writes the
-// records in zstd-compressed blocks; any reader of format 1.2 loads either.
+// records in zstd-compressed blocks; any reader of format 1.3 loads either. A binary output is
+// format 1.3 (its strings are 1.3 string pieces records), whatever minor the input said.
 #include "commands.hpp"
 
 #include <coroscope/traces/reader.hpp>
