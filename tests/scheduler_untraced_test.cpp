@@ -3,6 +3,8 @@
 // in the same ticks as the recorded path, so a program behaves the same whether it is observed.
 #include "support.hpp"
 
+#include <coroscope/introspect.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -170,6 +172,56 @@ TEST_CASE("untraced: a tick runs only the tasks ready when it began, then the ne
         CHECK(out[i].step == i);
         CHECK(out[i].tick == i / 3);
     }
+    CHECK(uv_loop_close(&loop) == 0);
+    CHECK(live_counter::live == 0);
+}
+
+namespace {
+
+// Each step checks what the scheduler says about itself: it is the running task, the others are
+// ready and queued behind it in FIFO order, and its step and tick numbers are those of the loop.
+// The yields here hand over directly from task to task (scheduler::yield_switch), in chains longer
+// than one step of the step loop allows, so this covers the hand-overs and the returns to the loop.
+task<void> self_checking_yielder(std::vector<std::string>& problems, int index, int tasks, int yields) {
+    live_counter alive;
+    for (int i = 0; i < yields; ++i) {
+        coroscope::scheduler* sched = coroscope::scheduler::current();
+        coroscope::scheduler_view v = coroscope::introspect(*sched);
+        std::uint64_t expected_step = static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(tasks) +
+                                      static_cast<std::uint64_t>(index);
+        std::string where = "task " + std::to_string(index) + " yield " + std::to_string(i) + ": ";
+        if (v.step != expected_step) problems.push_back(where + "step " + std::to_string(v.step));
+        if (v.tick != static_cast<std::uint32_t>(i)) problems.push_back(where + "tick " + std::to_string(v.tick));
+        for (const auto& t : v.tasks) {
+            bool me = t.id == static_cast<std::uint32_t>(index + 1);
+            if (t.state != (me ? "running" : "ready")) problems.push_back(where + "task " + std::to_string(t.id) + " is " + std::string(t.state));
+        }
+        std::vector<std::uint32_t> queue;
+        for (int k = 1; k < tasks; ++k) queue.push_back(static_cast<std::uint32_t>((index + k) % tasks + 1));
+        if (v.run_queue != queue) problems.push_back(where + "run queue differs");
+        co_await coroscope::yield();
+    }
+}
+
+} // namespace
+
+TEST_CASE("untraced: across direct hand-overs from yield the steps, ticks, task states and run queue are exact") {
+    constexpr int tasks = 3, yields = 400; // 1200 hand-overs: many chains, each cut off by the limit
+    std::vector<std::string> problems;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    {
+        coroscope::scheduler sched(&loop);
+        std::vector<coroscope::join_handle<void>> handles;
+        for (int i = 0; i < tasks; ++i)
+            handles.push_back(sched.spawn(self_checking_yielder(problems, i, tasks, yields), "t" + std::to_string(i)));
+        sched.run();
+        CHECK(sched.steps() == static_cast<std::uint64_t>(tasks) * (yields + 1));
+        CHECK(sched.ticks() == static_cast<std::uint32_t>(yields));
+        CHECK(sched.live_tasks() == 0);
+    }
+    CHECK(problems.empty());
+    if (!problems.empty()) FAIL(problems.front());
     CHECK(uv_loop_close(&loop) == 0);
     CHECK(live_counter::live == 0);
 }

@@ -18,6 +18,8 @@ constexpr std::size_t pending_flush_threshold = 4096;
 constexpr std::size_t pending_capacity = std::size_t{1} << 20;
 // Steps between two re-anchorings of the trace clock to uv_hrtime() (done when events are flushed).
 constexpr std::uint64_t clock_resync_steps = 4096;
+// Direct hand-overs from yield() chained within one step of the step loop (see run_fifo_steps).
+constexpr std::uint32_t direct_chain_limit = 64;
 
 std::string describe(const std::exception_ptr& error) {
     try {
@@ -110,6 +112,7 @@ void scheduler::make_ready(detail::task_record& task, wait_reason cause, std::ui
 
 void scheduler::use_random_policy(std::uint64_t seed) {
     m_random_policy = true;
+    m_direct_left = 0;
     m_rng_state = seed;
 }
 
@@ -206,6 +209,15 @@ void scheduler::run() {
 // tick boundary has an instrumentation branch (whether a recorder or debugger is attached is
 // decided in run(): attach them before run()). It leaves as soon as a step pauses or sets a step
 // or tick budget or the random policy.
+//
+// Untraced, a step that ends in yield() may hand over to the next step's task directly
+// (scheduler::yield_switch): it does there what this loop and run_step<false> would do between the
+// two steps — put the yielder back, count the step, begin the next tick at a tick boundary with no
+// poll to make, take the front task and mark it running — so step numbers, tick numbers, task
+// states and the order of steps are exactly those of the loop. It hands over at most
+// direct_chain_limit times per step the loop starts; a step whose task has not started yet, a tick
+// boundary where libuv has something to deliver, and every pause, budget, debugger, recorder or
+// policy change return to this loop (they clear m_direct_left).
 template <bool Traced>
 void scheduler::run_fifo_steps() {
     m_have_pick = false; // FIFO: the next task is always the front one
@@ -213,6 +225,7 @@ void scheduler::run_fifo_steps() {
         while (m_tick_left > 0 && !m_paused && m_step_budget == 0) {
             detail::task_record* task = m_ready.pop_front();
             --m_tick_left;
+            if constexpr (!Traced) m_direct_left = direct_chain_limit;
             run_step<Traced>(*task);
             if constexpr (Traced)
                 if (m_pending_size >= pending_flush_threshold) flush_events(); // between steps
@@ -220,11 +233,49 @@ void scheduler::run_fifo_steps() {
         // A tick boundary with tasks ready and no poll to make (see poll_io): begin the next tick
         // here, as run() would, without the trip through it.
         if (m_tick_left > 0 || m_ready.empty() || m_paused || m_step_budget > 0 || m_tick_budget > 0 ||
-            m_random_policy || uv_loop_alive(m_loop))
+            m_random_policy || uv_loop_alive(m_loop)) {
+            m_direct_left = 0;
             return;
+        }
         ++m_tick;
         begin_tick();
     }
+}
+
+std::coroutine_handle<> scheduler::yield_switch(detail::task_record& self, std::coroutine_handle<> waiting) noexcept {
+    self.resume_point = waiting;
+    if (m_direct_left != 0) {
+        // The next step's task is the front of the run queue if the tick has tasks left; at the
+        // tick's end (self put back first) the front of the next tick, which begins here only when
+        // libuv has nothing to deliver (else run() polls first, so back to the loop).
+        detail::task_record* next = nullptr;
+        if (m_tick_left > 0) next = m_ready[0];
+        else next = next_tick_front(self);
+        if (next && next->started) [[likely]] { // a first step goes through the loop (first_step)
+            --m_direct_left;
+            enqueue(self); // self's step ends as run_step<false> ends a yield's step...
+            ++m_step;
+            if (m_tick_left == 0) { // ...and the next tick begins as run_fifo_steps begins it
+                ++m_tick;
+                m_tick_left = m_ready.size();
+            }
+            m_ready.pop_front(); // next's step begins as run_step<false> begins it
+            --m_tick_left;
+            next->state = detail::task_state::running;
+            detail::current.task = next;
+            return std::exchange(next->resume_point, {});
+        }
+    }
+    self.reason = traces::wait_reason::yield;
+    self.target = 0;
+    self.requeue = true;
+    return std::noop_coroutine();
+}
+
+// yield_switch at a tick's end: the next tick's first task, or nullptr when run() must poll first.
+[[gnu::noinline]] detail::task_record* scheduler::next_tick_front(detail::task_record& self) noexcept {
+    if (uv_loop_alive(m_loop)) return nullptr;
+    return m_ready.empty() ? &self : m_ready[0];
 }
 
 std::size_t scheduler::pick_next(std::size_t candidates) {
@@ -240,6 +291,7 @@ std::size_t scheduler::pick_next(std::size_t candidates) {
 // --- debugger control ------------------------------------------------------------------------
 
 void scheduler::enter_pause(pause_reason why) {
+    m_direct_left = 0;
     m_step_budget = 0;
     m_tick_budget = 0;
     if (m_paused) return;
@@ -276,12 +328,14 @@ void scheduler::resume() {
 
 void scheduler::step(std::uint64_t count) {
     if (count == 0) return;
+    m_direct_left = 0;
     resume();
     m_step_budget = count;
 }
 
 void scheduler::tick(std::uint64_t count) {
     if (count == 0) return;
+    m_direct_left = 0;
     resume();
     m_tick_budget = count;
 }
@@ -304,10 +358,11 @@ void scheduler::wait_while_paused() {
 
 namespace {
 // Runs the task's frames from `next` until the step ends: the trampoline resumes each nested call
-// and return that the frames hand back (see task.hpp).
-inline void resume_frames(detail::task_record& task, std::coroutine_handle<> next) {
+// and return that the frames hand back (see task.hpp). The running task is read again each time:
+// a yield may have handed over to another task (yield_switch).
+inline void resume_frames(std::coroutine_handle<> next) {
     next.resume();
-    while (task.transfer) std::exchange(task.transfer, {}).resume();
+    for (detail::task_record* task; (task = detail::current.task)->transfer;) std::exchange(task->transfer, {}).resume();
 }
 } // namespace
 
@@ -321,25 +376,28 @@ inline void resume_frames(detail::task_record& task, std::coroutine_handle<> nex
     }
     task.started = true;
     detail::frame_enter(task.root_promise());
-    resume_frames(task, body);
+    resume_frames(body);
 }
 
 template <bool Traced>
-void scheduler::run_step(detail::task_record& task) {
+void scheduler::run_step(detail::task_record& first) {
     if constexpr (Traced) {
         // One clock read per step: the previous step's end (or the poll's) is this step's start
         // when nothing else ran in between.
         if (!m_clock_fresh) m_step_ts = stamp();
-        emit(event_kind::task_resume, task.id);
+        emit(event_kind::task_resume, first.id);
         m_in_step = true;
     }
-    task.state = detail::task_state::running;
-    detail::current.task = &task;
-    std::coroutine_handle<> next = std::exchange(task.resume_point, {});
-    if (!task.started) [[unlikely]]
-        first_step(task, next);
+    first.state = detail::task_state::running;
+    detail::current.task = &first;
+    std::coroutine_handle<> next = std::exchange(first.resume_point, {});
+    if (!first.started) [[unlikely]]
+        first_step(first, next);
     else
-        resume_frames(task, next);
+        resume_frames(next);
+    // The step that ends is the running task's: `first`'s, or, after direct hand-overs from yield
+    // (never when Traced), the last task's.
+    detail::task_record& task = *detail::current.task;
     detail::current.task = nullptr;
     if constexpr (Traced) {
         m_step_ts = stamp(); // the step's end: its suspend or exit event carries the step's duration
@@ -489,6 +547,7 @@ void scheduler::record_to(traces::event_sink& sink, traces::header header) {
         return; // built without instrumentation: there is nothing to record
     }
     m_sink = &sink;
+    m_direct_left = 0;
     m_recording_ended = false;
     // Timestamps count from the trace's start (nothing is pending yet: this comes before spawning).
     if (m_tasks.empty() && m_sleepers.empty()) m_origin_ns = uv_hrtime();
@@ -543,7 +602,8 @@ void scheduler::flush_events() {
         m_clock.resync(); // keeps the counter-based clock within microseconds of uv_hrtime()
         m_clock_synced_step = m_step;
     }
-    for (std::size_t i = 0; i < m_pending_size; ++i) m_sink->on_event(m_pending[i]);
+    // One call for the whole batch (a sink that does not override on_events gets on_event per event).
+    if (m_pending_size > 0) m_sink->on_events(m_pending.get(), m_pending_size);
     m_pending_size = 0;
     if (m_dropped > 0) [[unlikely]] {
         traces::event e; // after the events that made it, before any that come later

@@ -71,7 +71,10 @@ public:
         virtual bool break_stuck() { return false; }
     };
     // Attaches a debugger: events are handed to the sink after every step rather than every poll.
-    void attach_debugger(debugger* d) { m_debugger = d; }
+    void attach_debugger(debugger* d) {
+        m_debugger = d;
+        m_direct_left = 0;
+    }
     // Stops before the next step. While paused the loop keeps polling: IO and timers are
     // recorded and tasks become ready, but none runs.
     void pause(pause_reason why = pause_reason::pause);
@@ -129,6 +132,12 @@ public:
     std::uint32_t intern_function(const char* name);
     // Allocates a fresh id for a resource or a synchronization object.
     std::uint32_t next_object_id() { return ++m_object_ids; }
+    // For yield() (yield.hpp): ends the running task's step with the task put back in the run queue,
+    // and returns the frame to resume next. On the plain path (see run_fifo_steps) that is the next
+    // ready task's frame, whose step begins right here (a direct hand-over, without returning to the
+    // step loop); otherwise a no-op frame, i.e. back to the step loop, which puts the task back.
+    // Out of line, so that every coroutine awaiting yield() stays small (no registers to save).
+    std::coroutine_handle<> yield_switch(detail::task_record& self, std::coroutine_handle<> waiting) noexcept;
 
 private:
     friend struct introspection; // introspect.hpp: reads the task table and run queue, changes nothing
@@ -208,6 +217,13 @@ private:
     bool m_break_checked = false;      // the front task already passed break_before (resume runs it)
     bool m_have_pick = false;          // m_pick was drawn for the next step (kept across a pause)
     std::size_t m_pick = 0;
+    // Direct hand-overs yield_switch may still chain before control returns to the step loop. Set
+    // by run_fifo_steps<false> before each step it runs (0 everywhere else: recording, debugger,
+    // random policy, pauses and budgets all go through the loop). Bounded because a hand-over is a
+    // tail call only when the compiler makes it one (not at -O0 or under ASan): each may cost a
+    // stack frame until the chain returns.
+    std::uint32_t m_direct_left = 0;
+    detail::task_record* next_tick_front(detail::task_record& self) noexcept;
     bool m_in_step = false;
     std::uint64_t m_step_ts = 0;     // the running step's timestamp, shared by its events
     bool m_clock_fresh = false;      // m_step_ts was read just now (no poll, flush or callback since)

@@ -8,12 +8,11 @@ namespace coroscope {
 
 struct yield_awaiter {
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> waiting) noexcept {
+    // Ends the step; on the plain FIFO path it hands over to the next ready task directly
+    // (scheduler::yield_switch), else the step loop puts the task back.
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> waiting) noexcept {
         m_self = detail::current.task;
-        m_self->resume_point = waiting;
-        m_self->reason = traces::wait_reason::yield;
-        m_self->target = 0;
-        m_self->requeue = true;
+        return detail::current.sched->yield_switch(*m_self, waiting);
     }
     // As detail::throw_if_cancelled(), without looking the task up again: this is every switch's path.
     void await_resume() const {

@@ -59,8 +59,9 @@ public:
     const_iterator end() const { return {this, size()}; }
 
 private:
-    // Doubles the ring (16 slots at first), keeping the order: the front moves to slot 0.
-    void grow() {
+    // Doubles the ring (16 slots at first), keeping the order: the front moves to slot 0. Out of
+    // line: push_back is inlined into the hot path, which should not pay for this code's registers.
+    [[gnu::noinline]] void grow() {
         std::size_t n = size();
         std::size_t new_capacity = m_capacity ? m_capacity * 2 : 16;
         auto slots = std::make_unique<task_record*[]>(new_capacity);
