@@ -4,8 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,11 +25,12 @@ namespace wire = traces::wire;
 namespace {
 constexpr std::size_t keep_history_bytes = std::size_t{64} << 20; // late clients get the whole stream up to this
 constexpr std::size_t client_queue_limit = std::size_t{8} << 20;  // a client further behind is disconnected
-// A client this far behind whose socket took nothing for stall_ns is not reading: disconnected
-// too, early, so that it costs the program as little as possible (its pending write keeps the
-// loop alive, so the program polls every tick while it is connected).
-constexpr std::size_t stall_limit_bytes = std::size_t{1} << 20;
-constexpr std::uint64_t stall_ns = 50'000'000;
+// A client whose socket took nothing while the program produced this many bytes is not reading:
+// disconnected too, early, so that it costs the program as little as possible (its pending write
+// keeps the loop alive, so the program polls every tick while it is connected). Measured in bytes
+// produced, not in time, so that a reader the loaded machine does not schedule for a while is not
+// taken for one that stopped: the program cannot produce much while it is not scheduled either.
+constexpr std::size_t stall_limit_bytes = std::size_t{2} << 20;
 // The stream is kept in chunks of this capacity that never reallocate, so writes can point into
 // them instead of copying each batch; an event's encoding is at most max_event_bytes.
 constexpr std::size_t chunk_bytes = std::size_t{1} << 20;
@@ -239,7 +242,7 @@ struct agent::impl {
         std::size_t queued = 0;                    // bytes handed to libuv, not yet written
         int stream_writes = 0;                     // stream writes not yet completed
         std::size_t last_write_queue = 0;          // libuv's unwritten bytes for it at the last pump
-        std::uint64_t last_progress_ns = 0;        // when its socket last took bytes (or had none queued)
+        std::uint64_t last_progress_end = 0;       // stream end when its socket last took bytes (or had none queued)
         std::uint64_t events_acked = 0;            // events_encoded as of the last completed stream write
     };
 
@@ -255,6 +258,7 @@ struct agent::impl {
     std::string bound;
     uv_stream_t* listener = nullptr;
     std::string unix_path;
+    std::string binding_path; // where the socket was bound before it was renamed to unix_path
     int open_handles = 0; // listener + clients' handles not yet closed
 
     traces::header header;
@@ -328,9 +332,18 @@ struct agent::impl {
             auto* pipe = new uv_pipe_t;
             uv_pipe_init(loop, pipe, 0);
             adopt_handle(reinterpret_cast<uv_handle_t*>(pipe), this);
-            mode_t old_mask = ::umask(0177); // the socket file is created mode 0600
-            rc = uv_pipe_bind(pipe, unix_path.c_str());
-            ::umask(old_mask);
+            // Bound and listening under a temporary name, then renamed: a client that sees the file
+            // can connect (bind creates it before listen, and a connect in between is refused).
+            struct stat existing {};
+            if (::lstat(unix_path.c_str(), &existing) == 0) rc = UV_EADDRINUSE; // as bind would say
+            if (rc == 0) {
+                binding_path = unix_path + ".bind-" + std::to_string(::getpid());
+                if (binding_path.size() >= sizeof(sockaddr_un::sun_path)) binding_path = unix_path; // no room: bind it directly
+                ::unlink(binding_path.c_str()); // a leftover of this pid's earlier agent
+                mode_t old_mask = ::umask(0177); // the socket file is created mode 0600
+                rc = uv_pipe_bind(pipe, binding_path.c_str());
+                ::umask(old_mask);
+            }
             listener = reinterpret_cast<uv_stream_t*>(pipe);
             bound = address;
         } else {
@@ -376,8 +389,12 @@ struct agent::impl {
             }
         }
         if (rc == 0) rc = uv_listen(listener, 8, &impl::on_connection);
+        if (rc == 0 && !binding_path.empty() && binding_path != unix_path &&
+            ::rename(binding_path.c_str(), unix_path.c_str()) != 0)
+            rc = uv_translate_sys_error(errno);
         if (rc != 0) {
             error = "COROSCOPE_LISTEN=" + address + ": " + uv_strerror(rc);
+            if (!binding_path.empty()) ::unlink(binding_path.c_str());
             if (!unix_path.empty() && rc != UV_EADDRINUSE) ::unlink(unix_path.c_str());
             if (rc == UV_EADDRINUSE) unix_path.clear(); // not ours to remove
             return;
@@ -724,14 +741,14 @@ struct agent::impl {
         }
     }
 
-    // Whether the client's socket has taken none of the bytes libuv holds for it for stall_ns.
-    bool stalled(client& c) {
+    // Whether the client's socket took none of the bytes libuv holds for it while the program
+    // produced stall_limit_bytes (stream end `end` now).
+    bool stalled(client& c, std::uint64_t end) {
         const std::size_t queued_in_libuv = uv_stream_get_write_queue_size(c.stream);
-        const std::uint64_t now = uv_hrtime();
-        if (queued_in_libuv == 0 || queued_in_libuv < c.last_write_queue || c.last_progress_ns == 0)
-            c.last_progress_ns = now;
+        if (queued_in_libuv == 0 || queued_in_libuv < c.last_write_queue || c.last_progress_end == 0)
+            c.last_progress_end = end;
         c.last_write_queue = queued_in_libuv;
-        return now - c.last_progress_ns > stall_ns;
+        return end - c.last_progress_end > stall_limit_bytes;
     }
 
     static void put_frame_header(std::string& out, std::size_t payload) {
@@ -770,7 +787,7 @@ struct agent::impl {
         }
         const std::uint64_t end = stream_end();
         const std::uint64_t behind = end - std::max(c.acked, c.joined);
-        if (behind > client_queue_limit || (behind > stall_limit_bytes && stalled(c))) {
+        if (behind > client_queue_limit || (behind > stall_limit_bytes && stalled(c, end))) {
             drop_slow_client(c);
             return;
         }
@@ -842,6 +859,8 @@ struct agent::impl {
             if (status == 0) {
                 if (!c->own) c->acked = w->to;
                 c->events_acked = w->events_to;
+                c->last_progress_end = c->owner->stream_end(); // it reads (see stalled)
+                c->last_write_queue = 0;
             }
         }
         const bool stream_write = w->stream_write;
