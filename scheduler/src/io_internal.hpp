@@ -85,6 +85,7 @@ struct stream_state final : io_resource {
     static constexpr std::size_t read_buffer_limit = coroscope::stream::read_buffer_limit;
     read_awaiter* reader = nullptr;
     bool reading = false;       // libuv reading is on (uv_read_start)
+    bool read_direct = false;   // the last on_alloc gave libuv the waiting reader's own buffer
     bool eof = false;           // end of file arrived (delivered once the inbox is empty)
     int read_error = 0;         // a read failed with this libuv code (likewise; every later read gets it)
     std::unique_ptr<char[]> inbox; // allocated on first use; inbox_capacity bytes

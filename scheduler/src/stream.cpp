@@ -174,12 +174,19 @@ struct stream_io {
         if (self.buffered() >= stream_state::read_buffer_limit) stop_reading(self);
     }
 
+    // Where libuv reads to. A waiting reader with a buffer of at least the limit gets the bytes
+    // straight into it. Otherwise they go to the inbox (empty while a reader waits), and the reader
+    // takes its share from there: a small buffer filled to the brim would make libuv read again at
+    // once, only to find nothing (one wasted read syscall per read_some), where the inbox's room
+    // makes that read a partial one, after which libuv stops.
     static void on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
         auto* self = state_of<stream_state>(handle);
-        if (self->reader) { // it waits, so nothing is kept: read straight into its buffer
+        if (self->reader && self->reader->m_buffer.size() >= stream_state::read_buffer_limit) {
+            self->read_direct = true;
             *buf = uv_buf_init(self->reader->m_buffer.data(), static_cast<unsigned>(self->reader->m_buffer.size()));
             return;
         }
+        self->read_direct = false;
         std::size_t room = stream_state::read_buffer_limit - std::min(stream_state::read_buffer_limit, self->buffered());
         make_room(*self, room);
         *buf = uv_buf_init(self->inbox.get() + self->inbox_end, static_cast<unsigned>(room));
@@ -194,12 +201,15 @@ struct stream_io {
             stop_reading(*self);
             if (nread == UV_EOF) self->eof = true;
             else self->read_error = static_cast<int>(nread);
-        } else if (!reader) { // nobody waits: keep the bytes (and stop reading past the limit)
+        } else if (!self->read_direct) { // into the inbox: kept (reading stops past the limit)
             self->inbox_end += static_cast<std::size_t>(nread);
+            if (reader) take_kept(*self, *reader); // the waiting reader's share
             if (self->buffered() >= stream_state::read_buffer_limit) stop_reading(*self);
+        } else if (reader) {
+            reader->m_result = nread; // straight into its buffer
         }
         if (reader) {
-            reader->m_result = nread == UV_EOF ? 0 : nread;
+            if (nread < 0) reader->m_result = nread == UV_EOF ? 0 : nread;
             update_ref(*self);
             self->wake(reader->m_task, io_direction::read, nread);
         } else {
