@@ -7,8 +7,9 @@
 //             cost (clock reads, event records, buffering, one virtual call per event)
 //   file      tracing on into traces::file_writer, binary encoding, to /dev/null (COROSCOPE_TRACE=FILE
 //             without the disk)
-// Targets: off within 1.02x of removed; on (discard) within 1.3x of off. Times are each thread's CPU
-// time (the machine is shared), medians of interleaved runs.
+// Targets: off within 1.02x of removed (the median of per-pair ratios over paired worker runs, in
+// alternating order); on (discard) within 1.3x of off. Times are each thread's CPU time (the machine
+// is shared), medians of interleaved runs.
 #include "bench_common.hpp"
 #include "switch_workloads.hpp"
 #include "worker_process.hpp"
@@ -16,16 +17,19 @@
 #include <coroscope/detail/trace_clock.hpp>
 #include <coroscope/traces/writer.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
 constexpr std::uint64_t switches = 1'000'000;
 constexpr int runs = 15;
+constexpr int pairs = 60; // paired worker runs for the off-vs-removed verdict (half in each order)
 
 volatile std::uint64_t sink_value;
 
@@ -102,6 +106,29 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "bench-tracing: a worker failed\n");
             return 1;
         }
+    // Off vs removed, paired: the 2 % target is below this machine's run-to-run noise, so besides
+    // the medians above, the two workers run back to back in `pairs` more rounds, alternating which
+    // goes first, and the verdict is the median of the per-round ratios (each pair shares the same
+    // conditions; neither program always runs first, after the other, warmer or colder).
+    std::vector<double> pair_ratios;
+    for (int r = 0; r < pairs; ++r) {
+        double a, b;
+        if (r % 2 == 0) {
+            a = with.run();
+            b = without.run();
+        } else {
+            b = without.run();
+            a = with.run();
+        }
+        if (a < 0 || b < 0) {
+            std::fprintf(stderr, "bench-tracing: a worker failed\n");
+            return 1;
+        }
+        pair_ratios.push_back(a / b);
+    }
+    double paired = bench::median(pair_ratios);
+    std::sort(pair_ratios.begin(), pair_ratios.end());
+    double paired_q1 = pair_ratios[pair_ratios.size() / 4], paired_q3 = pair_ratios[pair_ratios.size() * 3 / 4];
     auto ns = [](double s) { return s * 1e9 / switches; };
     double floor = ns(t[0]), off = ns(t[1]), discard = ns(t[2]), file = ns(t[3]), worker_off = ns(t[4]),
            removed = ns(t[5]);
@@ -118,7 +145,10 @@ int main(int argc, char** argv) {
         {
             {"instrumentation compiled out (worker)", removed, "ns/switch", "", "", bench::verdict::none},
             {"compiled in, tracing off (worker)", worker_off, "ns/switch", fmt("%.3fx removed", worker_off / removed),
-             "<= 1.02x removed", bench::check(worker_off <= 1.02 * removed)},
+             "(info: ratio of medians)", bench::verdict::none},
+            {"  the same, median of paired runs", paired, "x removed",
+             fmt("quartiles %.3f", paired_q1) + fmt("-%.3f", paired_q3), "<= 1.02x removed",
+             bench::check(paired <= 1.02)},
             {"tracing off (no sink), in process", off, "ns/switch", fmt("%.2fx floor", off / floor), "(baseline below)",
              bench::verdict::none},
             {"tracing on: discard sink", discard, "ns/switch", fmt("%.2fx off", discard / off), "<= 1.3x off",

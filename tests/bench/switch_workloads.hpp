@@ -61,12 +61,13 @@ inline std::uint64_t floor_switches(std::uint64_t switches) {
 // --- coroscope ---------------------------------------------------------------------------------
 
 // A sink that throws everything away: what remains is the scheduler's own instrumentation cost
-// (timestamps, event records, the pending buffer, the virtual call per event).
+// (timestamps, event records, the pending buffer, one virtual call per batch of events).
 class discard_sink final : public coroscope::traces::event_sink {
 public:
     void on_header(const coroscope::traces::header&) override {}
     void on_string(std::uint32_t, std::string_view) override { ++strings; }
     void on_event(const coroscope::traces::event&) override { ++events; }
+    void on_events(const coroscope::traces::event*, std::size_t count) override { events += count; }
     std::uint64_t strings = 0;
     std::uint64_t events = 0;
 };
