@@ -201,7 +201,7 @@ void streaming(const std::string& address, program_run& out) {
     for (auto& m : client.poll_messages())
         if (!m.is_reply && m.body.contains("disconnected")) out.client_note = "a client was disconnected";
     if (!client.exit_code())
-        out.client_note = "disconnected before the end (" + client.failure() + "): it fell 8 MiB behind";
+        out.client_note = "disconnected before the end (" + client.failure() + "): it fell behind and was dropped (8 MiB behind, or 2 MiB produced while it read nothing)";
 }
 
 // The same workload recorded to memory (no agent): the events, and the stream's bytes as the agent

@@ -3,8 +3,9 @@
 // "Live link"). It streams every event (batched: once per tick, at pauses, or every 64 KiB),
 // applies control commands to the scheduler (pause, resume, step, tick, breakpoints, including
 // "lint": long step, never-yielding, starvation, swallowed exception, stuck) and never makes the
-// program wait for a slow client: one that falls 8 MiB behind is disconnected alone, and what it
-// missed is counted.
+// program wait for a slow client: one that falls 8 MiB behind, or whose socket takes nothing while
+// the program produces 2 MiB, is disconnected alone, and what it missed is counted (and marked in
+// the program's own trace when it records).
 #include <coroscope/scheduler.hpp>
 #include <coroscope/traces/sink.hpp>
 
