@@ -151,7 +151,27 @@ void draw_messages(session& s) {
     }
 }
 
+// A gap between two panels that can be dragged: moves `share` (of `total` pixels) with the mouse.
+void splitter(const char* id, ImVec2 pos, ImVec2 size, bool vertical, float& share, float total) {
+    if (size.x <= 0 || size.y <= 0 || total <= 0) return;
+    ImGui::SetCursorScreenPos(pos);
+    ImGui::InvisibleButton(id, size);
+    if (ImGui::IsItemHovered() || ImGui::IsItemActive())
+        ImGui::SetMouseCursor(vertical ? ImGuiMouseCursor_ResizeEW : ImGuiMouseCursor_ResizeNS);
+    if (ImGui::IsItemActive()) {
+        const ImVec2 d = ImGui::GetIO().MouseDelta;
+        share += (vertical ? d.x : d.y) / total;
+    }
+}
+
 } // namespace
+
+void clamp_layout(ui_state& ui) {
+    auto finite_or = [](float v, float fallback) { return std::isfinite(v) ? v : fallback; };
+    ui.tasks_width = std::clamp(finite_or(ui.tasks_width, 0.34f), 0.12f, 0.7f);
+    ui.stack_width = std::clamp(finite_or(ui.stack_width, 0.24f), 0.08f, 0.85f - ui.tasks_width);
+    ui.middle_height = std::clamp(finite_or(ui.middle_height, 0.42f), 0.12f, 0.8f);
+}
 
 void draw_app(session& s, ui_state& ui) {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
@@ -189,13 +209,17 @@ void draw_app(session& s, ui_state& ui) {
 
     float avail = ImGui::GetContentRegionAvail().y;
     float spacing = ImGui::GetStyle().ItemSpacing.y;
-    float middle = std::max(160.0f, std::floor(avail * 0.42f));
-    float table_w = std::floor(ImGui::GetContentRegionAvail().x * 0.34f);
-    float stack_w = std::floor(ImGui::GetContentRegionAvail().x * 0.24f);
+    const float avail_w = ImGui::GetContentRegionAvail().x;
+    clamp_layout(ui);
+    float middle = std::max(160.0f, std::floor(avail * ui.middle_height));
+    float table_w = std::floor(avail_w * ui.tasks_width);
+    float stack_w = std::floor(avail_w * ui.stack_width);
 
+    const ImVec2 row_top = ImGui::GetCursorScreenPos();
     ImGui::BeginChild("tasks", ImVec2(table_w, middle), true);
     draw_tasks_panel(s, ui);
     ImGui::EndChild();
+    const float tasks_right = ImGui::GetItemRectMax().x;
     ImGui::SameLine();
     if (s.live) {
         float bp_h = std::floor(middle * 0.45f);
@@ -212,10 +236,22 @@ void draw_app(session& s, ui_state& ui) {
         draw_stack_panel(s, ui);
         ImGui::EndChild();
     }
+    const float stack_right = ImGui::GetItemRectMax().x;
     ImGui::SameLine();
     ImGui::BeginChild("answers", ImVec2(0, middle), true);
     draw_answer_tabs(s, ui);
     ImGui::EndChild();
+
+    // The gaps between the panels are splitters (placed over them: the layout does not move).
+    {
+        const ImVec2 resume = ImGui::GetCursorScreenPos();
+        const float gap_x = ImGui::GetStyle().ItemSpacing.x;
+        const float row_bottom = row_top.y + middle;
+        splitter("split_tasks", ImVec2(tasks_right, row_top.y), ImVec2(gap_x, middle), true, ui.tasks_width, avail_w);
+        splitter("split_stack", ImVec2(stack_right, row_top.y), ImVec2(gap_x, middle), true, ui.stack_width, avail_w);
+        splitter("split_rows", ImVec2(row_top.x, row_bottom), ImVec2(avail_w, spacing), false, ui.middle_height, avail);
+        ImGui::SetCursorScreenPos(resume);
+    }
 
     ImGui::BeginChild("timeline", ImVec2(0, std::max(120.0f, avail - middle - spacing)), true,
                       ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);

@@ -65,6 +65,10 @@ struct ui_state {
     // own key codes, so main.cpp, which knows GLFW, fills these in). -1 = not mapped.
     int key_f5 = -1, key_f10 = -1, key_f11 = -1;
 
+    // The window's arrangement, changed by dragging the gaps between the panels (splitters):
+    // the tasks table's and the call stack's share of the width, the middle row's of the height.
+    float tasks_width = 0.34f, stack_width = 0.24f, middle_height = 0.42f;
+
     shell_state shell;                 // launcher, loading presets, recent files (shell.hpp)
 
     panels_state panels;               // the answers area: tab, filters, cached answers (panels.hpp)
@@ -76,6 +80,9 @@ void update_live(session& s, ui_state& ui);
 
 // Applies command-line presets (--select-task, --seek); bad values become messages.
 void apply_presets(session& s, ui_state& ui, long long select_task, long long seek_step);
+
+// Keeps the splitters' shares in range (also for values read from imgui.ini).
+void clamp_layout(ui_state& ui);
 
 // Draws the whole window content, filling the main viewport.
 void draw_app(session& s, ui_state& ui);

@@ -318,7 +318,8 @@ int main(int argc, char** argv) {
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
-    ui.panels.tab_requested = !panel_name.empty() && gui::parse_answer_tab(panel_name, ui.panels.tab);
+    if (!sized) gui::apply_layout(shell.layout, ui); // the arrangement it was left in
+    if (!panel_name.empty()) ui.panels.tab_requested = gui::parse_answer_tab(panel_name, ui.panels.tab);
     ui.key_f5 = GLFW_KEY_F5;
     ui.key_f10 = GLFW_KEY_F10;
     ui.key_f11 = GLFW_KEY_F11;
@@ -423,6 +424,7 @@ int main(int argc, char** argv) {
             int ww = 0, wh = 0;
             glfwGetWindowSize(window, &ww, &wh);
             gui::remember_window_size(shell, ww, wh);
+            gui::remember_layout(shell, gui::layout_of(ui));
         }
         if (ImGui::GetIO().WantSaveIniSettings) {
             save_layout(shell.settings, saved_ini);

@@ -11,6 +11,17 @@ namespace coroscope::gui {
 struct session;
 struct ui_state;
 
+// The window's arrangement as imgui.ini remembers it ([Coroscope][layout]): the answers tab, the
+// tasks table's sort, the splitters' shares. Read at start and applied to ui_state, except in
+// screenshot and script runs (reproducible: they neither apply nor change it).
+struct layout_settings {
+    int tab = 0;                        // answer_tab
+    int tasks_sort = 0;                 // task_column
+    bool tasks_sort_descending = false;
+    float tasks_width = 0.34f, stack_width = 0.24f, middle_height = 0.42f;
+    bool operator==(const layout_settings&) const = default;
+};
+
 struct shell_state {
     settings_store settings;            // recent files and where imgui.ini lives
     std::vector<std::string> samples;   // NAME for each bin/sample-NAME next to the executable
@@ -20,6 +31,7 @@ struct shell_state {
     bool launch_paused = true;          // samples start paused before step 0
     bool show_launcher = false;         // the launcher window over an open trace (the header's "Open...")
     int window_width = 0, window_height = 0; // the window's size when it was last closed (0 = unknown)
+    layout_settings layout;             // the arrangement last left (imgui.ini)
     // Command-line presets applied when the first load finishes (--select-task, --seek); -1 = none.
     long long preset_task = -1, preset_seek = -1;
 };
@@ -29,6 +41,11 @@ struct shell_state {
 // the context. remember_window_size() marks the ini for saving when the size changed.
 void register_shell_settings(shell_state& shell);
 void remember_window_size(shell_state& shell, int width, int height);
+// The arrangement of `ui`, and the reverse (clamped to sane shares; unknown tabs and columns ignored).
+layout_settings layout_of(const ui_state& ui);
+void apply_layout(const layout_settings& layout, ui_state& ui);
+// Keeps `layout` in shell.layout and marks the ini for saving when it changed.
+void remember_layout(shell_state& shell, const layout_settings& layout);
 
 // The NAMEs of the executable files dir/sample-NAME, sorted.
 std::vector<std::string> find_samples(const std::string& dir);
