@@ -762,3 +762,41 @@ TEST_CASE("cancel while reading: a reader woken with bytes and cancelled before 
     CHECK(live_counter::live == 0);
     CHECK(result.loop_close == 0);
 }
+
+namespace {
+
+// As above, but this task starts its own read before the cancelled reader has run: the read waits
+// (nothing is kept yet), and the cancelled reader's give-back wakes it with the bytes.
+task<void> read_while_cancelled_gives_back(std::string& next, bool& was_woken) {
+    live_counter alive;
+    tcp_pair pair;
+    co_await connect_pair(pair);
+    std::string read_by_cancelled;
+    auto reader = coroscope::spawn(read_into(pair.server, read_by_cancelled), "reader");
+    co_await coroscope::yield();
+    co_await pair.client.write("handed");
+    auto state_of_reader = [&] {
+        for (const auto& v : coroscope::introspect(*coroscope::scheduler::current()).tasks)
+            if (v.id == reader.id()) return std::string(v.state);
+        return std::string("gone");
+    };
+    for (int i = 0; i < 10000 && state_of_reader() != "ready"; ++i) co_await coroscope::yield();
+    was_woken = state_of_reader() == "ready";
+    reader.cancel();
+    char buffer[16];
+    next.assign(buffer, co_await pair.server.read_some(buffer)); // waits until the reader gives back
+    CHECK_THROWS_AS(co_await reader, coroscope::cancelled);
+    CHECK(read_by_cancelled.empty());
+}
+
+} // namespace
+
+TEST_CASE("cancel while reading: bytes given back go to a reader already waiting") {
+    std::string next;
+    bool was_woken = false;
+    auto result = run_recorded([&] { return read_while_cancelled_gives_back(next, was_woken); });
+    CHECK(was_woken);
+    CHECK(next == "handed");
+    CHECK(live_counter::live == 0);
+    CHECK(result.loop_close == 0);
+}

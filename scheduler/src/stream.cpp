@@ -171,6 +171,12 @@ struct stream_io {
         }
         self.inbox_begin -= bytes.size();
         std::memcpy(self.inbox.get() + self.inbox_begin, bytes.data(), bytes.size());
+        if (read_awaiter* reader = std::exchange(self.reader, nullptr)) {
+            // Another task began waiting to read in the meantime (it found nothing): it gets them.
+            take_kept(self, *reader);
+            update_ref(self);
+            self.wake(reader->m_task, io_direction::read, reader->m_result);
+        }
         if (self.buffered() >= stream_state::read_buffer_limit) stop_reading(self);
     }
 
