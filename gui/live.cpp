@@ -60,7 +60,9 @@ std::string describe(const breakpoint_spec& b) {
     case k::ready: return b.value == 0 ? "any resource ready" : "resource " + std::to_string(b.value) + " ready";
     case k::exception: return "exception thrown";
     case k::long_step: return "step longer than " + std::to_string(b.value) + " ms";
-    case k::lint: return "any lint (long step >= " + std::to_string(b.value == 0 ? 10 : b.value) + " ms, swallowed exception, stuck)";
+    case k::lint:
+        return "any lint (long step >= " + std::to_string(b.value == 0 ? 10 : b.value) +
+               " ms, swallowed exception, never-yielding, starvation, stuck)";
     }
     return "?";
 }

@@ -81,6 +81,7 @@ void record_sample(gui::session& s, const std::string& name) {
 struct live_script {
     std::vector<gui::breakpoint_spec> breaks;
     std::uint64_t steps = 0, ticks = 0;
+    bool start_after_breaks = false; // launched held only so the breakpoints were set before step 0
     bool resume = false;       // --live-continue: continue, then wait for the next pause (or the exit)
     std::uint64_t pauses_before = 0;
     bool waiting_pause = false;
@@ -105,11 +106,22 @@ struct live_script {
             if (phase == ph::connected && link.pause_notices() == pauses_before) return check_deadline();
             waiting_pause = false;
         }
-        if (breaks.size() + steps + ticks + (resume ? 1 : 0) > 0 && phase != ph::connected)
+        if (breaks.size() + steps + ticks + (resume ? 1 : 0) + (start_after_breaks ? 1 : 0) > 0 && phase != ph::connected)
             return finish("the connection ended before the script did: " + link.status_text());
         if (!breaks.empty()) {
             pending = link.add_breakpoint(breaks.front());
             breaks.erase(breaks.begin());
+        } else if (start_after_breaks) {
+            // The start is the program's first continue: with --live-continue it is the one whose
+            // next pause the script waits for (a second continue could run past a stop that the
+            // first had already reached).
+            start_after_breaks = false;
+            if (resume) {
+                resume = false;
+                pauses_before = link.pause_notices();
+                waiting_pause = true;
+            }
+            pending = link.resume();
         } else if (steps > 0) {
             --steps;
             pending = link.step(1);
@@ -335,7 +347,10 @@ int main(int argc, char** argv) {
         session.live = gui::live_link::attach(attach_address, attach_token);
         session.source = attach_address;
     } else if (*launch) {
-        session.live = gui::live_link::launch(launch_program, launch_args, launch_paused);
+        // With --live-break the program is held before step 0 until the breakpoints are in place:
+        // resumed at once, its first steps (e.g. a 50 ms long step) could run before the agent
+        // reads the `break` command and be missed. The live script resumes it afterwards.
+        session.live = gui::live_link::launch(launch_program, launch_args, launch_paused || !live_breaks.empty());
         session.source = launch_program;
     } // else bare `coroscope`: the launcher
     echo_messages(session, 0);
@@ -350,6 +365,7 @@ int main(int argc, char** argv) {
     if (session.live) {
         script.emplace();
         for (const std::string& text : live_breaks) script->breaks.push_back(*gui::parse_breakpoint(text));
+        script->start_after_breaks = *launch && !launch_paused && !live_breaks.empty();
         script->resume = live_continue;
         script->steps = live_steps;
         script->ticks = live_ticks;

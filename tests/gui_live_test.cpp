@@ -5,6 +5,7 @@
 
 #include "screenshot_support.hpp"
 
+#include <coroscope/inspector/lints.hpp>
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/traces/reader.hpp>
 
@@ -164,6 +165,43 @@ TEST_CASE("coroscope launch sets a breakpoint, continues to it, and can step bac
     REQUIRE(img.ok());
     CHECK(distinct_colors(img) > 200);
     std::remove(png.c_str());
+}
+
+TEST_CASE("coroscope launch --live-break lint without --paused stops at the program's first lint") {
+    require_display();
+    std::string png = test_support::temp_path("gui-live-lint.png");
+    std::string saved = test_support::temp_path("gui-live-lint.trace");
+    std::remove(png.c_str());
+    std::remove(saved.c_str());
+
+    // sample-bugs' first lints come within its first steps; a program resumed before the
+    // breakpoint reached the agent would run past them (it used to stop at a later one).
+    auto r = run_command(bin + "/coroscope launch bugs --live-break lint --live-continue --print-state --save " + saved +
+                         " --screenshot " + png + " --frames 2 2>&1");
+    INFO("coroscope printed: " << r.out);
+    REQUIRE(r.status == 0);
+    auto state = parse_state(r.out);
+    REQUIRE(!state.empty());
+    CHECK(state["connection"] == "connected");
+    CHECK(state["paused"] == "1");
+    CHECK(state["last_hit"] == "1");
+
+    // What was received up to the stop holds a lint finding, and the stop is right after the
+    // earliest one's step (a breakpoint stops when the step that shows the lint ends).
+    auto loaded = coroscope::traces::load_file(saved);
+    REQUIRE(loaded.report.header_ok);
+    coroscope::inspector::model m(loaded.trace);
+    auto findings = coroscope::inspector::run_lints(m);
+    REQUIRE_FALSE(findings.empty());
+    std::uint64_t first = findings.front().step;
+    for (const auto& f : findings) {
+        UNSCOPED_INFO(to_string(f.kind) << " at step " << f.step << ": " << f.why);
+        first = std::min(first, f.step);
+    }
+    CHECK(state["steps"] == std::to_string(first + 1));
+    CHECK(r.out.find("coroscope: last paused at step " + std::to_string(first + 1)) != std::string::npos);
+    std::remove(png.c_str());
+    std::remove(saved.c_str());
 }
 
 TEST_CASE("coroscope launch of a program that does not exist fails in one line and still exits") {
