@@ -1,6 +1,7 @@
 // The answer panels under a real display (make test runs this under xvfb-run): render each tab of
 // the answers area with `--panel NAME` and check the pixels of the answers area for what the panel
 // draws, against the same window showing another tab or another step.
+#include "event_builder.hpp"
 #include "support.hpp"
 
 #include "screenshot_support.hpp"
@@ -75,39 +76,19 @@ image render(const std::string& trace, const std::string& args, const std::strin
 std::string write_deadlock_trace() {
     using coroscope::traces::event_kind;
     using coroscope::traces::wait_reason;
-    coroscope::traces::trace t;
-    t.header.producer = "gui_panels_test";
-    t.strings = {"", "main", "left", "right"};
-    std::uint64_t ts = 0, step = 0;
-    auto add = [&](event_kind kind, std::uint32_t task, std::uint8_t code = 0, std::uint32_t a = 0, std::uint64_t b = 0) {
-        coroscope::traces::event e;
-        e.ts_ns = ts += 1000;
-        e.step = step;
-        e.task = task;
-        e.kind = kind;
-        e.code = code;
-        e.a = a;
-        e.b = b;
-        t.events.push_back(e);
-    };
-    auto join = static_cast<std::uint8_t>(wait_reason::join);
-    auto spawned = static_cast<std::uint8_t>(wait_reason::spawn);
-    add(event_kind::trace_start, 0);
-    add(event_kind::task_spawn, 1, 0, 0, 1);
-    add(event_kind::task_ready, 1, spawned);
-    add(event_kind::task_resume, 1);
-    add(event_kind::task_spawn, 2, 0, 1, 2);
-    add(event_kind::task_ready, 2, spawned, 1);
-    add(event_kind::task_spawn, 3, 0, 1, 3);
-    add(event_kind::task_ready, 3, spawned, 1);
-    add(event_kind::task_suspend, 1, join, 2);
-    ++step;
-    add(event_kind::task_resume, 2);
-    add(event_kind::task_suspend, 2, join, 3);
-    ++step;
-    add(event_kind::task_resume, 3);
-    add(event_kind::task_suspend, 3, join, 2); // the cycle closes here
-    ++step;
+    test_support::event_builder b;
+    b.t.header.producer = "gui_panels_test";
+    b.add(event_kind::trace_start, 0);
+    b.spawn(1, 0, "main");
+    b.resume(1);
+    b.spawn(2, 1, "left");
+    b.spawn(3, 1, "right");
+    b.suspend(1, wait_reason::join, 2);
+    b.resume(2);
+    b.suspend(2, wait_reason::join, 3);
+    b.resume(3);
+    b.suspend(3, wait_reason::join, 2); // the cycle closes here
+    const coroscope::traces::trace& t = b.t;
     std::string path = test_support::temp_path("deadlock.trace");
     REQUIRE(coroscope::traces::save_file(path, t).empty());
     return path;
