@@ -21,15 +21,19 @@ using coroscope::task;
 
 namespace sample {
 
-task<void> sleep_then_report(int ms, std::vector<int>& out) {
-    co_await coroscope::sleep_for(std::chrono::milliseconds(ms));
+// Sleeps until `ms` after the sort's common start: deadlines taken from when each sleeper first
+// runs would drift by the steps before it, and a slow machine (or a sanitizer build) would then
+// wake 10 before 9.
+task<void> sleep_then_report(std::chrono::steady_clock::time_point start, int ms, std::vector<int>& out) {
+    co_await coroscope::sleep_until(start + std::chrono::milliseconds(ms));
     out.push_back(ms);
 }
 
 task<bool> sleep_sort(std::vector<int> values) {
     std::vector<int> sorted;
     coroscope::task_group sleepers;
-    for (int v : values) sleepers.spawn(sleep_then_report(v, sorted), "sleep " + std::to_string(v) + " ms");
+    const auto start = std::chrono::steady_clock::now();
+    for (int v : values) sleepers.spawn(sleep_then_report(start, v, sorted), "sleep " + std::to_string(v) + " ms");
     co_await sleepers.wait();
     std::printf("sleep sort:");
     for (int v : sorted) std::printf(" %d", v);
