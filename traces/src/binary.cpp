@@ -37,12 +37,27 @@ std::uint32_t hash4(const char* p) {
 
 } // namespace
 
-void put_varint(std::string& out, std::uint64_t value) {
+namespace {
+
+constexpr std::size_t max_varint_bytes = 10;
+
+// Writes the varint of `value` at p (room for max_varint_bytes) and returns the end: the hot path
+// writes into a local buffer and appends once, instead of one push_back (a capacity check and a
+// length update) per byte.
+inline char* write_varint(char* p, std::uint64_t value) {
     while (value >= 0x80) {
-        out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+        *p++ = static_cast<char>((value & 0x7f) | 0x80);
         value >>= 7;
     }
-    out.push_back(static_cast<char>(value));
+    *p++ = static_cast<char>(value);
+    return p;
+}
+
+} // namespace
+
+void put_varint(std::string& out, std::uint64_t value) {
+    char bytes[max_varint_bytes];
+    out.append(bytes, static_cast<std::size_t>(write_varint(bytes, value) - bytes));
 }
 
 void encoder::reset() {
@@ -183,6 +198,27 @@ void encoder::encode_event(const event& e, std::string& out) {
     if (e.reserved != 0) mask |= f_extra;
 
     const auto kind = static_cast<std::uint64_t>(e.kind);
+    if (kind < framed_kind) [[likely]] {
+        // The common record: encoded into a local buffer (lead, 7 fields, the extra's length and
+        // varint), then appended at once. Same bytes as the general path below.
+        char bytes[2 + 8 * max_varint_bytes];
+        char* p = write_varint(bytes, kind | (std::uint64_t{mask} << kind_bits));
+        if (mask & f_ts) p = write_varint(p, zigzag64(e.ts_ns - m_prev.ts_ns));
+        if (mask & f_task) p = write_varint(p, e.task);
+        if (mask & f_a) p = write_varint(p, e.a);
+        if (mask & f_code) p = write_varint(p, e.code);
+        if (mask & f_b) p = write_varint(p, e.b);
+        if (mask & f_step) p = write_varint(p, zigzag64(e.step - m_prev.step));
+        if (mask & f_tick) p = write_varint(p, zigzag32(e.tick - m_prev.tick));
+        if (mask & f_extra) {
+            char* length = p++; // a varint of reserved (16 bits) is at most 3 bytes: its length fits one byte
+            p = write_varint(p, e.reserved);
+            *length = static_cast<char>(p - length - 1);
+        }
+        out.append(bytes, static_cast<std::size_t>(p - bytes));
+        m_prev = e;
+        return;
+    }
     std::string wide; // a kind that does not fit the lead goes in a framed record
     std::string& fields = kind < framed_kind ? out : wide;
     if (kind < framed_kind) {
