@@ -407,10 +407,26 @@ TEST_CASE("lint: sample-bugs shows every lint, each naming its task") {
     }
 }
 
+// long-step, starvation and never-yielding measure wall time, and a process the OS takes off the CPU
+// in the middle of a step looks exactly like a step that blocked the loop (seen in CI at load ~9:
+// sample-echo's first step took 16.8 ms). A real blocking call shows in every run, preemption does
+// not: a sample with only wall-time findings is recorded again, at most three times in all, and
+// must come out clean once. Any other finding fails at once.
+static bool wall_time_lint(lint_kind k) {
+    return k == lint_kind::long_step || k == lint_kind::starvation || k == lint_kind::never_yielding;
+}
+
 TEST_CASE("lint: the clean samples give no findings") {
     for (std::string s : {"nested", "pipeline", "timers", "echo", "subprocess", "philosophers"}) {
         INFO(s);
-        CHECK(lint_sample(s, s).empty());
+        std::vector<inspector::lint_finding> findings;
+        for (int run = 1; run <= 3; ++run) {
+            findings = lint_sample(s, s);
+            for (const auto& f : findings) CHECK(wall_time_lint(f.kind));
+            if (findings.empty()) break;
+            WARN(s << ": run " << run << " had " << findings.size() << " wall-time finding(s); recording again");
+        }
+        CHECK(findings.empty());
     }
 }
 
