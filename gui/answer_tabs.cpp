@@ -30,6 +30,10 @@ bool parse_answer_tab(std::string_view name, answer_tab& out) {
     return false;
 }
 
+trace_key trace_key::of(const inspector::model& m) {
+    return trace_key{m.trace().events.size(), m.history().last_ts(), m.history().tasks().data()};
+}
+
 void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live) {
     const std::uint64_t events = m.trace().events.size();
     const std::uint64_t last_ts = m.history().last_ts();
@@ -41,10 +45,10 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
         cache.stats = inspector::compute_stats(m);
         cache.lints = inspector::run_lints(m);
         cache.resources = inspector::resource_lanes(m);
+        ++cache.trace_generation;
         cache.trace_events = events;
         cache.trace_last_ts = last_ts;
         cache.graph_events = answers_cache::none; // holders depend on the events too
-        cache.rows_events = answers_cache::none;
     }
     // Following a live program the cursor moves with every step: refresh at the interval then.
     bool moving = live && m.following() && cache.graph_events != answers_cache::none;

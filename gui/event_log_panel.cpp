@@ -80,23 +80,30 @@ rgb kind_color(traces::event_kind k) {
     }
 }
 
-// Rebuilds the filtered rows when the trace or the filter changed.
+// Brings the filtered rows up to date: rebuilt when the filter or the model changed; while the same
+// model grows (live), only the new events are looked at.
 void update_rows(const inspector::model& m, panels_state& p, std::uint32_t task_filter, bool all_kinds) {
     std::uint64_t filter = task_filter;
     for (std::size_t k = 0; k < p.log_kinds.size(); ++k) filter = filter * 3 + (p.log_kinds[k] ? 1 : 2);
     const auto& events = m.trace().events;
-    if (p.cache.rows_events == events.size() && p.cache.rows_filter == filter) return;
-    p.cache.rows.clear();
+    const void* tasks_data = m.history().tasks().data();
+    answers_cache& c = p.cache;
+    const bool grown = c.rows_filter == filter && c.rows_tasks_data == tasks_data && c.rows_events != answers_cache::none &&
+                       c.rows_events <= events.size();
+    if (grown && c.rows_events == events.size()) return;
+    std::size_t from = grown ? static_cast<std::size_t>(c.rows_events) : 0;
+    if (!grown) c.rows.clear();
     if (task_filter != 0 || !all_kinds) {
-        for (std::size_t i = 0; i < events.size(); ++i) {
+        for (std::size_t i = from; i < events.size(); ++i) {
             const traces::event& e = events[i];
             if (task_filter != 0 && e.task != task_filter) continue;
             if (!p.log_kinds[static_cast<std::size_t>(e.kind)]) continue;
-            p.cache.rows.push_back(i);
+            c.rows.push_back(i);
         }
     }
-    p.cache.rows_events = events.size();
-    p.cache.rows_filter = filter;
+    c.rows_events = events.size();
+    c.rows_tasks_data = tasks_data;
+    c.rows_filter = filter;
 }
 
 } // namespace

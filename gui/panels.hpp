@@ -39,6 +39,7 @@ struct answers_cache {
     static constexpr std::uint64_t none = std::numeric_limits<std::uint64_t>::max();
     std::uint64_t trace_events = none;   // events().size() the whole-trace answers were built from
     std::uint64_t trace_last_ts = none;
+    std::uint64_t trace_generation = 0;  // bumped each time stats, lints and resources are recomputed
     inspector::trace_stats stats;
     std::vector<inspector::lint_finding> lints;
     std::vector<inspector::resource_lane> resources;
@@ -49,10 +50,50 @@ struct answers_cache {
     inspector::wait_graph graph;
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
 
-    // Event log rows: indices of the events that pass the filter.
+    // Event log rows: indices of the events that pass the filter. While the same model grows (live),
+    // only the new events are filtered and appended.
     std::uint64_t rows_events = none;
+    const void* rows_tasks_data = nullptr; // history().tasks().data() when they were built: another model
     std::uint64_t rows_filter = none;    // hash of the filter the rows were built with
     std::vector<std::uint64_t> rows;
+};
+
+// Which state of which model a cache was built from: the events it had, the last timestamp and the
+// address of its task table (a model loaded in place of another has other tasks). Events are only
+// ever appended to a model, so an equal key means the same trace.
+struct trace_key {
+    std::uint64_t events = answers_cache::none, last_ts = 0;
+    const void* tasks_data = nullptr;
+    static trace_key of(const inspector::model& m);
+    bool operator==(const trace_key&) const = default;
+};
+
+// The resources tab's rows: each lane (answers_cache::resources), and under an opened lane a header
+// row and one row per wait; rebuilt when the lanes are recomputed or the opened set changes. Who
+// waits on each lane and who sleeps depend on the cursor: rebuilt when it or the trace moves.
+struct resource_rows {
+    std::uint64_t generation = answers_cache::none; // answers_cache::trace_generation of the lanes
+    std::set<std::uint32_t> opened;      // the opened lanes (resource ids) the rows were built with
+    std::vector<std::size_t> first_row;  // per lane: its row; the rows up to the next lane's are its waits
+    std::size_t total = 0;               // rows
+    std::uint64_t slowest = 1;           // the largest ready -> resume p99 (the bars' scale)
+    std::vector<std::string> names;      // per lane: "tcp 3  127.0.0.1:7000"
+
+    std::uint64_t state_generation = answers_cache::none; // the lanes, trace and cursor the waiters are of
+    trace_key state_trace;
+    std::uint64_t state_cursor = answers_cache::none;
+    std::vector<std::string> waiters;    // per lane: the tasks waiting on it at the cursor ("" = none)
+    std::vector<std::uint32_t> sleepers; // the tasks sleeping at the cursor, by id
+};
+
+// The lints tab's counts per kind (per computation of the lints) and the finding shown whole under
+// the table: the first one at the cursor's step for the selected task.
+struct lint_rows {
+    std::uint64_t generation = answers_cache::none; // answers_cache::trace_generation of the counts
+    std::array<std::size_t, inspector::lint_kind_count> counts{};
+    std::uint64_t here_generation = answers_cache::none, here_cursor = answers_cache::none;
+    std::uint32_t here_task = 0;
+    std::size_t here = 0;                // index into answers_cache::lints; == its size: none
 };
 
 // The wait-for graph placed on its canvas (columns by wait-chain depth, cycles in a ring): built
@@ -124,6 +165,11 @@ struct panels_state {
     std::uint64_t log_revealed_cursor = answers_cache::none; // scroll to the cursor's row when it moves
 
     std::uint32_t tree_revealed = 0;     // the spawn tree scrolls to the selection when it differs
+                                         // (its rows are the timeline's lanes: `lanes` below)
+
+    std::set<std::uint32_t> resources_opened; // resources: the lanes (resource ids) opened into their waits
+    resource_rows resources;             // the rows shown (resources_panel.cpp)
+    lint_rows lints;                     // lints: counts and the finding at the cursor (lints_panel.cpp)
 
     bool stats_selected_only = true;     // stats: the selected task's histograms (else only totals)
 
@@ -136,8 +182,8 @@ struct panels_state {
     bool tasks_sort_synced = false;      // the table's header was set from tasks_sort once (first frame)
     task_table tasks;                    // the rows shown (update_task_table)
 
-    std::set<std::uint32_t> timeline_collapsed; // timeline: tasks whose spawned tasks' lanes are hidden
-    timeline_lanes lanes;                // the lanes shown (update_timeline_lanes)
+    std::set<std::uint32_t> timeline_collapsed; // timeline and spawn tree: tasks whose spawned tasks are hidden
+    timeline_lanes lanes;                // the lanes and spawn tree rows shown (update_timeline_lanes)
 
     answers_cache cache;
     graph_layout graph;                  // the wait-for graph's layout (wait_graph_panel.cpp)
