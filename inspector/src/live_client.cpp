@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -102,19 +103,37 @@ struct live_client::impl {
     std::uint64_t bytes = 0;
     std::uint64_t events = 0;
     traces::read_report report;
-    std::optional<traces::header> inbox_header;
-    bool header_delivered = false;
-    struct inbox_string {
-        std::size_t before_event;
-        std::uint32_t id;
-        std::string text;
-    };
-    std::vector<inbox_string> inbox_strings;
-    std::vector<traces::event> inbox_events;
-    // drain() swaps this empty buffer with inbox_events and hands it back emptied (capacity kept):
-    // the two ping-pong, so a live stream does not grow fresh vectors (and fault in fresh pages).
-    std::vector<traces::event> spare_events;
-    std::mutex drain_mu; // one drain() at a time (it owns spare_events while delivering)
+    // The trace stream's bytes received and not yet drained (the events frames' payloads, in
+    // order). The client thread only reads and appends: it keeps up with the program at the cost
+    // of a copy per byte, so a program that produces fast does not take a reader whose folding
+    // lags for one that stopped reading (the stream is ~12x smaller than the events it decodes to).
+    std::string inbox_bytes;
+    bool stream_over = false; // no more bytes will come (the connection ended)
+
+    // ---- the drain side, under drain_mu (one drain() at a time) ----
+    std::mutex drain_mu;
+    // drain() swaps this empty buffer with inbox_bytes and gives it back emptied (capacity kept):
+    // the two ping-pong, so a live stream does not grow fresh buffers (and fault in fresh pages).
+    std::string spare_bytes;
+    // Forwards the decoder's output to the sink of the current drain(): batches of events straight
+    // from the decoder into the model, no copy in between.
+    struct forward_sink final : traces::event_sink {
+        traces::event_sink* target = nullptr;
+        std::uint64_t delivered = 0;
+        void on_header(const traces::header& h) override { target->on_header(h); }
+        void on_string(std::uint32_t id, std::string_view text) override { target->on_string(id, text); }
+        void on_event(const traces::event& e) override {
+            ++delivered;
+            target->on_event(e);
+        }
+        void on_events(const traces::event* e, std::size_t n) override {
+            delivered += n;
+            target->on_events(e, n);
+        }
+    } forward{};
+    std::unique_ptr<traces::decoder> decoder{std::make_unique<traces::decoder>(forward)};
+    bool decoder_fed = false;      // some stream bytes were decoded (a connection without any has no report)
+    bool decoder_finished = false; // the stream ended and the decoder was told
     std::deque<message> messages;
     std::string outgoing; // command frames not yet handed to libuv
     std::uint64_t next_id = 1;
@@ -140,27 +159,13 @@ struct live_client::impl {
     addrinfo* resolved = nullptr;
     addrinfo* next_candidate = nullptr;
     int last_connect_error = 0;
-    wire::frame_reader frames;
-    // The decoder's sink on the client thread: puts what it decodes straight into the inbox, a
-    // batch of events per lock (drain() swaps the inbox out, so the lock is never held long).
-    struct inbox_sink final : traces::event_sink {
-        impl* self = nullptr;
-        void on_header(const traces::header& h) override {
-            std::lock_guard lock(self->mu);
-            self->inbox_header = h;
-        }
-        void on_string(std::uint32_t id, std::string_view text) override {
-            std::lock_guard lock(self->mu);
-            self->inbox_strings.push_back(inbox_string{self->inbox_events.size(), id, std::string(text)});
-        }
-        void on_event(const traces::event& e) override { on_events(&e, 1); }
-        void on_events(const traces::event* e, std::size_t n) override {
-            std::lock_guard lock(self->mu);
-            self->inbox_events.insert(self->inbox_events.end(), e, e + n);
-            self->events += n;
-        }
-    } inbox{};
-    std::unique_ptr<traces::decoder> decoder;
+    // Bytes are read into one buffer that lives as long as the connection; frames are split in
+    // place (no copy per frame), and an incomplete frame at its end moves to its start. A read
+    // takes up to read_buffer_bytes at once: whatever the socket holds, in one system call.
+    static constexpr std::size_t read_buffer_bytes = std::size_t{1} << 20;
+    std::unique_ptr<char[]> read_buffer;
+    std::size_t read_used = 0; // bytes at read_buffer's start: the beginning of an incomplete frame
+    std::vector<std::string_view> pending_events; // split_frames: events payloads not yet in the inbox
     std::thread thread;
     bool loop_ok = false;
 
@@ -174,12 +179,9 @@ struct live_client::impl {
         if (finished) return;
         finished = true;
         uv_timer_stop(&timer);
-        if (decoder) {
-            decoder->finish();
-            publish_decoded();
-        }
         close_stream();
         std::lock_guard lock(mu);
+        stream_over = true;
         if (!welcomed) {
             st = state::failed;
             failure = reason.empty() ? "handshake: the connection closed before the welcome" : std::move(reason);
@@ -312,11 +314,14 @@ struct live_client::impl {
             return;
         }
         self->connected_socket = true;
+        self->read_buffer = std::make_unique<char[]>(read_buffer_bytes);
+        self->read_used = 0;
         uv_read_start(
             self->stream_handle(),
-            [](uv_handle_t*, std::size_t suggested, uv_buf_t* buf) {
-                buf->base = new char[suggested];
-                buf->len = suggested;
+            [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+                auto* me = static_cast<impl*>(h->data);
+                *buf = uv_buf_init(me->read_buffer.get() + me->read_used,
+                                   static_cast<unsigned>(read_buffer_bytes - me->read_used));
             },
             on_read);
         json hello = {{"magic", wire::hello_magic}, {"version", self->opts.version}, {"token", self->opts.token}};
@@ -348,18 +353,11 @@ struct live_client::impl {
 
     static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
         auto* self = static_cast<impl*>(s->data);
-        std::unique_ptr<char[]> owned(buf->base);
+        (void)buf; // always read_buffer + read_used
         if (self->finished) return;
         if (nread > 0) {
-            {
-                std::lock_guard lock(self->mu);
-                self->bytes += static_cast<std::uint64_t>(nread);
-                self->notify_locked();
-            }
-            self->frames.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)));
-            wire::frame_reader::frame f;
-            while (!self->finished && self->frames.next(f)) self->handle_frame(f);
-            if (!self->finished && !self->frames.error().empty()) self->fail("protocol: " + self->frames.error());
+            self->read_used += static_cast<std::size_t>(nread);
+            self->split_frames(static_cast<std::size_t>(nread));
             return;
         }
         if (nread == UV_EOF) {
@@ -374,16 +372,57 @@ struct live_client::impl {
         if (nread < 0) self->fail("connection lost: " + describe_uv_error(static_cast<int>(nread)));
     }
 
-    static json parse_json(const std::string& payload) {
+    // Handles every complete frame in read_buffer (`fresh` bytes were just read into it). The
+    // events frames' payloads go to the inbox together, one lock per read, and always before a
+    // message that follows them (a notice never overtakes the events of its step).
+    void split_frames(std::size_t fresh) {
+        const char* data = read_buffer.get();
+        std::size_t at = 0;
+        auto publish = [&] {
+            std::lock_guard lock(mu);
+            bytes += fresh;
+            fresh = 0;
+            if (opts.collect_events)
+                for (std::string_view piece : pending_events) inbox_bytes.append(piece);
+            pending_events.clear();
+            notify_locked();
+        };
+        while (read_used - at >= wire::frame_header_bytes) {
+            const auto* p = reinterpret_cast<const unsigned char*>(data + at);
+            const std::uint32_t length = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+            if (length > wire::max_frame_payload) {
+                publish();
+                return fail("protocol: frame of " + std::to_string(length) + " bytes is over the " +
+                            std::to_string(wire::max_frame_payload) + "-byte limit");
+            }
+            if (read_used - at < wire::frame_header_bytes + length) break;
+            const auto type = static_cast<wire::frame_type>(p[4]);
+            const std::string_view payload(data + at + wire::frame_header_bytes, length);
+            at += wire::frame_header_bytes + length;
+            if (type == wire::frame_type::events) {
+                pending_events.push_back(payload);
+                continue;
+            }
+            publish();
+            handle_frame(type, payload);
+            if (finished) return;
+        }
+        publish();
+        // The incomplete frame (at most a header and max_frame_payload bytes) moves to the start.
+        std::memmove(read_buffer.get(), data + at, read_used - at);
+        read_used -= at;
+    }
+
+    static json parse_json(std::string_view payload) {
         json j = json::parse(payload, nullptr, false);
         return j.is_discarded() ? json() : j;
     }
 
-    void handle_frame(const wire::frame_reader::frame& f) {
-        switch (f.type) {
+    void handle_frame(wire::frame_type type, std::string_view payload) {
+        switch (type) {
         case wire::frame_type::welcome: {
             if (welcomed) return;
-            json j = parse_json(f.payload);
+            json j = parse_json(payload);
             if (!j.is_object()) return fail("handshake: the welcome is not a JSON object");
             std::string version = j.value("version", std::string());
             if (version.substr(0, version.find('.')) != std::to_string(wire::protocol_major))
@@ -404,44 +443,27 @@ struct live_client::impl {
             return;
         }
         case wire::frame_type::error: {
-            json j = parse_json(f.payload);
+            json j = parse_json(payload);
             std::string text = j.is_object() && j.contains("error") && j["error"].is_string()
                                    ? j["error"].get<std::string>()
-                                   : f.payload;
+                                   : std::string(payload);
             if (welcomed) return fail("the program reported: " + text);
             return fail(text.rfind("handshake", 0) == 0 ? text : "handshake: " + text);
         }
-        case wire::frame_type::events: {
-            if (!opts.collect_events) return;
-            if (!decoder) {
-                inbox.self = this;
-                decoder = std::make_unique<traces::decoder>(inbox);
-            }
-            decoder->feed(f.payload);
-            publish_decoded();
-            return;
-        }
         case wire::frame_type::reply:
         case wire::frame_type::notice: {
-            json j = parse_json(f.payload);
+            json j = parse_json(payload);
             if (!j.is_object()) return; // not ours to judge: skip what cannot be read
             std::lock_guard lock(mu);
-            if (f.type == wire::frame_type::notice && j.contains("exited") && j["exited"].is_number_integer())
+            if (type == wire::frame_type::notice && j.contains("exited") && j["exited"].is_number_integer())
                 exit_code = j["exited"].get<int>();
-            messages.push_back(message{f.type == wire::frame_type::reply, std::move(j)});
+            messages.push_back(message{type == wire::frame_type::reply, std::move(j)});
             notify_locked();
             return;
         }
         default:
             return; // hello/command from a program, or a type of a newer minor: ignored
         }
-    }
-
-    // The decoder already put its output in the inbox: publish its report and wake the readers.
-    void publish_decoded() {
-        std::lock_guard lock(mu);
-        if (decoder) report = decoder->report();
-        notify_locked();
     }
 
     // ---- commands and shutdown (the async handle) ----
@@ -558,33 +580,36 @@ traces::read_report live_client::stream_report() const {
 }
 
 std::uint64_t live_client::drain(traces::event_sink& sink) {
-    std::lock_guard drain_lock(m_impl->drain_mu);
-    std::optional<traces::header> header;
-    std::vector<impl::inbox_string> strings;
-    std::vector<traces::event>& events = m_impl->spare_events;
+    impl& s = *m_impl;
+    std::lock_guard drain_lock(s.drain_mu);
+    std::string& bytes = s.spare_bytes;
+    bool over;
     {
-        std::lock_guard lock(m_impl->mu);
-        if (!m_impl->header_delivered && m_impl->inbox_header) {
-            header = std::move(m_impl->inbox_header);
-            m_impl->header_delivered = true;
-        }
-        strings.swap(m_impl->inbox_strings);
-        events.swap(m_impl->inbox_events);
+        std::lock_guard lock(s.mu);
+        bytes.swap(s.inbox_bytes);
+        over = s.stream_over;
     }
-    if (header) sink.on_header(*header);
-    // Runs of events between string definitions go to the sink as one batch each.
-    std::size_t done = 0;
-    for (const impl::inbox_string& s : strings) {
-        if (s.before_event > done) {
-            sink.on_events(events.data() + done, s.before_event - done);
-            done = s.before_event;
-        }
-        sink.on_string(s.id, s.text);
+    // Decoded here, on the caller's thread, straight into its sink: the decoder hands the model
+    // batches of events from its own buffer (no event is copied or queued in between).
+    s.forward.target = &sink;
+    s.forward.delivered = 0;
+    if (!bytes.empty()) {
+        s.decoder->feed(bytes);
+        s.decoder_fed = true;
     }
-    if (events.size() > done) sink.on_events(events.data() + done, events.size() - done);
-    const std::size_t delivered = events.size();
-    events.clear(); // keeps its capacity for the next swap
-    return delivered;
+    bytes.clear(); // keeps its capacity for the next swap
+    if (over && s.decoder_fed && !s.decoder_finished) {
+        // Everything the connection carried is decoded: what is left is an incomplete record.
+        s.decoder_finished = true;
+        s.decoder->finish();
+    }
+    s.forward.target = nullptr;
+    {
+        std::lock_guard lock(s.mu);
+        s.events += s.forward.delivered;
+        s.report = s.decoder->report();
+    }
+    return s.forward.delivered;
 }
 
 std::uint64_t live_client::send_command(nlohmann::json command) {

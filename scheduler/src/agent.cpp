@@ -37,9 +37,13 @@ constexpr std::size_t chunk_bytes = std::size_t{1} << 20;
 constexpr std::size_t max_event_bytes = 128;
 constexpr std::uint64_t handshake_ms = 2000;
 
-// Below this many bytes not yet sent, the agent sends at the end of a tick (after its poll) or
-// when the program pauses, not after every step: one write per tick instead of one per step.
+// Stream bytes go out in batches: once pump_batch_bytes are waiting (checked after every step), or
+// after a tick's poll once pump_interval_ms passed since the last send, or when the program pauses
+// or ends. A flush timer sends what a tick left behind when the program goes quiet. Not one write
+// per tick: a busy program runs ticks of a few hundred bytes each, and a write and the reader's
+// wake-up per tick cost both sides more than the events themselves.
 constexpr std::size_t pump_batch_bytes = std::size_t{64} << 10;
+constexpr std::uint64_t pump_interval_ms = 1;
 constexpr std::uint64_t lint_long_step_default_ms = 10; // the same defaults as `coroscope-trace lint`
 constexpr std::uint64_t lint_starvation_default_ms = 20;
 constexpr std::uint64_t lint_starvation_ticks = 3;
@@ -296,6 +300,8 @@ struct agent::impl {
     // nothing else to report is not sent on its own: its write's completion would wake the loop
     // for another poll, and so on forever. It goes out with the next batch that matters.
     bool news = false;
+    std::uint64_t last_pump_ms = 0; // uv_now() at the last pump
+    uv_timer_t flush_timer{};       // sends what waits when the program goes quiet (unreferenced)
 
     impl(scheduler& s, agent_options o) : sched(s), loop(s.loop()), options(std::move(o)) { new_chunk(0); }
 
@@ -874,6 +880,8 @@ struct agent::impl {
     // then forgets what all have.
     void pump(bool now = false) {
         news = false;
+        last_pump_ms = uv_now(loop);
+        if (uv_is_active(reinterpret_cast<uv_handle_t*>(&flush_timer))) uv_timer_stop(&flush_timer);
         pumped_to = stream_end();
         for (std::size_t i = 0; i < clients.size(); ++i) send_stream(*clients[i], now);
         if (keeping_all && stream_end() - stream_begin() > keep_history_bytes) keeping_all = false;
@@ -884,6 +892,28 @@ struct agent::impl {
                 if (c->ready && !c->closing && !c->own) keep_from = std::min(keep_from, c->acked);
             while (chunks.size() > 1 && chunks[1].base <= keep_from) chunks.pop_front();
         }
+    }
+
+    // After a tick's poll: pump now if enough bytes or time have gone by, else later (the timer).
+    void pump_soon() {
+        if (stream_end() - pumped_to >= pump_batch_bytes || uv_now(loop) - last_pump_ms >= pump_interval_ms) {
+            pump();
+            return;
+        }
+        if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&flush_timer)))
+            uv_timer_start(&flush_timer, &impl::on_flush_timer, pump_interval_ms, 0);
+    }
+
+    static void on_flush_timer(uv_timer_t* timer) {
+        auto* self = static_cast<impl*>(timer->data);
+        if (self->news) self->pump();
+    }
+
+    void start_flush_timer() {
+        uv_timer_init(loop, &flush_timer);
+        flush_timer.data = this;
+        uv_unref(reinterpret_cast<uv_handle_t*>(&flush_timer)); // never keeps the program alive
+        ++open_handles;
     }
 
     void notify_all(const json& body) {
@@ -940,6 +970,9 @@ struct agent::impl {
 
     void close_all() {
         for (auto& c : clients) close_client(*c);
+        if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&flush_timer)))
+            uv_close(reinterpret_cast<uv_handle_t*>(&flush_timer),
+                     [](uv_handle_t* h) { --static_cast<impl*>(h->data)->open_handles; });
         if (listener && !uv_is_closing(reinterpret_cast<uv_handle_t*>(listener))) {
             uv_close(reinterpret_cast<uv_handle_t*>(listener), &impl::on_listener_closed);
             if (!unix_path.empty()) ::unlink(unix_path.c_str());
@@ -956,6 +989,7 @@ agent::agent(scheduler& sched, agent_options options) : m_impl(std::make_unique<
     m_impl->open_handles = 0;
     m_impl->listen();
     if (m_impl->listener) m_impl->open_handles += 1;
+    m_impl->start_flush_timer();
 }
 
 agent::~agent() { m_impl->close_all(); }
@@ -1087,7 +1121,7 @@ void agent::after_step() {
 void agent::after_poll() {
     impl& s = *m_impl;
     if (s.hit != 0) after_step();
-    if (s.news) s.pump();
+    if (s.news) s.pump_soon();
 }
 
 void agent::pause_changed(bool paused, scheduler::pause_reason why) {

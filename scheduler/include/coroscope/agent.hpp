@@ -1,6 +1,6 @@
 #pragma once
 // The live agent: serves inspectors on the program's own libuv loop (protocol: traces/README.md,
-// "Live link"). It streams every event (batched: once per tick, at pauses, or every 64 KiB),
+// "Live link"). It streams every event (batched: every 64 KiB or millisecond, at pauses, at the end),
 // applies control commands to the scheduler (pause, resume, step, tick, breakpoints, including
 // "lint": long step, never-yielding, starvation, swallowed exception, stuck) and never makes the
 // program wait for a slow client: one that falls 8 MiB behind, or whose socket takes nothing while

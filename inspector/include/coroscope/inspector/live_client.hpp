@@ -71,12 +71,15 @@ public:
     nlohmann::json welcome() const;
 
     std::uint64_t bytes_received() const; // all bytes read from the socket
-    std::uint64_t events_received() const; // events decoded so far (drained or not)
-    // The decoder's report on the stream so far (truncation, damage). Final once closed.
+    std::uint64_t events_received() const; // events decoded so far (by drain())
+    // The decoder's report on the stream drained so far (truncation, damage). Final after the
+    // first drain() once the state is closed or failed.
     traces::read_report stream_report() const;
 
-    // Moves everything decoded since the last drain into `sink`: the header first (once), then
-    // strings and events in stream order. Returns how many events were delivered.
+    // Decodes everything received since the last drain into `sink`, on the calling thread (the
+    // client thread only reads and keeps the stream's bytes): the header first (once), then
+    // strings and events in stream order, events in batches (event_sink::on_events). Returns how
+    // many events were delivered.
     std::uint64_t drain(traces::event_sink& sink);
 
     // Queues a command ({"cmd":"step","count":3}); the id is assigned here and returned. Its reply
