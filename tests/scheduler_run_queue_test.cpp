@@ -57,3 +57,23 @@ TEST_CASE("run queue: behaves as a deque through wrap-around and growth") {
     }
     CHECK(next > 5000); // the test did wrap and grow
 }
+
+TEST_CASE("run queue: rotate pops the front and pushes at the back, across the wrap, without growing") {
+    run_queue q;
+    std::deque<task_record*> reference;
+    for (std::size_t i = 0; i < 16; ++i) { // exactly full: rotate must reuse the slot it empties
+        q.push_back(fake(i));
+        reference.push_back(fake(i));
+    }
+    for (std::size_t i = 16; i < 100; ++i) {
+        REQUIRE(q.rotate(fake(i)) == reference.front());
+        reference.pop_front();
+        reference.push_back(fake(i));
+        REQUIRE(q.size() == 16);
+        for (std::size_t k = 0; k < reference.size(); ++k) REQUIRE(q[k] == reference[k]);
+    }
+    q.pop_front();
+    CHECK(q.rotate(fake(500)) == reference[1]); // not full
+    CHECK(q[q.size() - 1] == fake(500));
+    CHECK(q.size() == 15);
+}

@@ -225,3 +225,23 @@ TEST_CASE("untraced: across direct hand-overs from yield the steps, ticks, task 
     CHECK(uv_loop_close(&loop) == 0);
     CHECK(live_counter::live == 0);
 }
+
+TEST_CASE("untraced: a task yielding alone runs one step per tick and stays the running task") {
+    // Each yield crosses a tick boundary with nobody else ready: the task hands over to itself.
+    constexpr int yields = 300; // several times the hand-over chain's limit
+    std::vector<std::string> problems;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    {
+        coroscope::scheduler sched(&loop);
+        auto handle = sched.spawn(self_checking_yielder(problems, 0, 1, yields), "alone");
+        sched.run();
+        CHECK(sched.steps() == yields + 1);
+        CHECK(sched.ticks() == static_cast<std::uint32_t>(yields));
+        CHECK(sched.live_tasks() == 0);
+    }
+    CHECK(problems.empty());
+    if (!problems.empty()) FAIL(problems.front());
+    CHECK(uv_loop_close(&loop) == 0);
+    CHECK(live_counter::live == 0);
+}

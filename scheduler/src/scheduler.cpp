@@ -1,5 +1,6 @@
 #include <coroscope/scheduler.hpp>
 #include <coroscope/cancel.hpp>
+#include <coroscope/detail/loop_alive.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -112,7 +113,7 @@ void scheduler::make_ready(detail::task_record& task, wait_reason cause, std::ui
 
 void scheduler::use_random_policy(std::uint64_t seed) {
     m_random_policy = true;
-    m_direct_left = 0;
+    stop_direct();
     m_rng_state = seed;
 }
 
@@ -128,7 +129,7 @@ void scheduler::cancel(detail::task_record& task) {
 // Inline: the hot loop (run_fifo_steps) begins a tick every few steps.
 inline void scheduler::begin_tick() {
     m_tick_open = true;
-    m_tick_left = m_ready.size();
+    m_tick_end = m_step + m_ready.size();
     if (tracing()) [[unlikely]] {
         if (!m_clock_fresh) m_step_ts = stamp();
         emit(event_kind::tick_begin, 0, 0, static_cast<std::uint32_t>(m_ready.size()));
@@ -152,11 +153,11 @@ void scheduler::run() {
             else run_fifo_steps<false>();
         }
         // Only the tasks ready when the tick began run in it; tasks woken during it wait a tick.
-        while (m_tick_left > 0 && !hold()) {
+        while (tick_left() > 0 && !hold()) {
             // The pick survives a pause, so a program stepped one step at a time runs the same
             // sequence of steps as when it runs freely.
             if (!m_have_pick) {
-                m_pick = pick_next(m_tick_left);
+                m_pick = pick_next(static_cast<std::size_t>(tick_left()));
                 m_have_pick = true;
             }
             detail::task_record* task = m_ready[m_pick];
@@ -171,7 +172,6 @@ void scheduler::run() {
             m_have_pick = false;
             if (m_pick != 0) std::swap(m_ready[0], m_ready[m_pick]);
             m_ready.pop_front();
-            --m_tick_left;
             if (tracing()) run_step<true>(*task);
             else run_step<false>(*task);
             if (m_pending_size >= pending_flush_threshold) flush_events(); // between steps, not inside them
@@ -182,7 +182,7 @@ void scheduler::run() {
                 if (m_step_budget > 0 && --m_step_budget == 0) enter_pause(pause_reason::step);
             }
         }
-        if (m_tick_left > 0) { // paused inside the tick
+        if (tick_left() > 0) { // paused inside the tick
             wait_while_paused();
             continue;
         }
@@ -217,24 +217,26 @@ void scheduler::run() {
 // states and the order of steps are exactly those of the loop. It hands over at most
 // direct_chain_limit times per step the loop starts; a step whose task has not started yet, a tick
 // boundary where libuv has something to deliver, and every pause, budget, debugger, recorder or
-// policy change return to this loop (they clear m_direct_left).
+// policy change return to this loop (they call stop_direct()).
 template <bool Traced>
 void scheduler::run_fifo_steps() {
     m_have_pick = false; // FIFO: the next task is always the front one
     for (;;) {
-        while (m_tick_left > 0 && !m_paused && m_step_budget == 0) {
+        while (tick_left() > 0 && !m_paused && m_step_budget == 0) {
             detail::task_record* task = m_ready.pop_front();
-            --m_tick_left;
-            if constexpr (!Traced) m_direct_left = direct_chain_limit;
+            if constexpr (!Traced) {
+                m_direct_limit = m_step + 1 + direct_chain_limit;
+                m_direct_stop = std::min(m_tick_end, m_direct_limit);
+            }
             run_step<Traced>(*task);
             if constexpr (Traced)
                 if (m_pending_size >= pending_flush_threshold) flush_events(); // between steps
         }
         // A tick boundary with tasks ready and no poll to make (see poll_io): begin the next tick
         // here, as run() would, without the trip through it.
-        if (m_tick_left > 0 || m_ready.empty() || m_paused || m_step_budget > 0 || m_tick_budget > 0 ||
+        if (tick_left() > 0 || m_ready.empty() || m_paused || m_step_budget > 0 || m_tick_budget > 0 ||
             m_random_policy || uv_loop_alive(m_loop)) {
-            m_direct_left = 0;
+            stop_direct();
             return;
         }
         ++m_tick;
@@ -242,40 +244,25 @@ void scheduler::run_fifo_steps() {
     }
 }
 
-std::coroutine_handle<> scheduler::yield_switch(detail::task_record& self, std::coroutine_handle<> waiting) noexcept {
-    self.resume_point = waiting;
-    if (m_direct_left != 0) {
-        // The next step's task is the front of the run queue if the tick has tasks left; at the
-        // tick's end (self put back first) the front of the next tick, which begins here only when
-        // libuv has nothing to deliver (else run() polls first, so back to the loop).
-        detail::task_record* next = nullptr;
-        if (m_tick_left > 0) next = m_ready[0];
-        else next = next_tick_front(self);
-        if (next && next->started) [[likely]] { // a first step goes through the loop (first_step)
-            --m_direct_left;
-            enqueue(self); // self's step ends as run_step<false> ends a yield's step...
-            ++m_step;
-            if (m_tick_left == 0) { // ...and the next tick begins as run_fifo_steps begins it
-                ++m_tick;
-                m_tick_left = m_ready.size();
-            }
-            m_ready.pop_front(); // next's step begins as run_step<false> begins it
-            --m_tick_left;
-            next->state = detail::task_state::running;
-            detail::current.task = next;
-            return std::exchange(next->resume_point, {});
-        }
+// yield_switch when the inline hand-over does not apply: the front task's first step, a tick
+// boundary where libuv has something to deliver (run() polls first), no hand-over allowed (the
+// chain's limit, or not the plain path): back to the step loop. Or a tick boundary with self the
+// only ready task: it runs the next tick's step itself, as run_fifo_steps would run it after
+// run_step<false> put it back.
+std::coroutine_handle<> scheduler::yield_switch_slow(detail::task_record& self, std::coroutine_handle<> waiting) noexcept {
+    std::uint64_t next_step = m_step + 1;
+    if (m_ready.empty() && next_step == m_tick_end && next_step < m_direct_limit && !detail::loop_alive(m_loop)) {
+        m_step = next_step;
+        ++m_tick;
+        m_tick_end = next_step + 1;
+        m_direct_stop = std::min(m_tick_end, m_direct_limit);
+        return waiting; // still running, still current
     }
+    self.resume_point = waiting;
     self.reason = traces::wait_reason::yield;
     self.target = 0;
     self.requeue = true;
     return std::noop_coroutine();
-}
-
-// yield_switch at a tick's end: the next tick's first task, or nullptr when run() must poll first.
-[[gnu::noinline]] detail::task_record* scheduler::next_tick_front(detail::task_record& self) noexcept {
-    if (uv_loop_alive(m_loop)) return nullptr;
-    return m_ready.empty() ? &self : m_ready[0];
 }
 
 std::size_t scheduler::pick_next(std::size_t candidates) {
@@ -291,7 +278,7 @@ std::size_t scheduler::pick_next(std::size_t candidates) {
 // --- debugger control ------------------------------------------------------------------------
 
 void scheduler::enter_pause(pause_reason why) {
-    m_direct_left = 0;
+    stop_direct();
     m_step_budget = 0;
     m_tick_budget = 0;
     if (m_paused) return;
@@ -328,14 +315,14 @@ void scheduler::resume() {
 
 void scheduler::step(std::uint64_t count) {
     if (count == 0) return;
-    m_direct_left = 0;
+    stop_direct();
     resume();
     m_step_budget = count;
 }
 
 void scheduler::tick(std::uint64_t count) {
     if (count == 0) return;
-    m_direct_left = 0;
+    stop_direct();
     resume();
     m_tick_budget = count;
 }
@@ -547,7 +534,7 @@ void scheduler::record_to(traces::event_sink& sink, traces::header header) {
         return; // built without instrumentation: there is nothing to record
     }
     m_sink = &sink;
-    m_direct_left = 0;
+    stop_direct();
     m_recording_ended = false;
     // Timestamps count from the trace's start (nothing is pending yet: this comes before spawning).
     if (m_tasks.empty() && m_sleepers.empty()) m_origin_ns = uv_hrtime();

@@ -5,6 +5,7 @@
 // One pass of run() is a tick: each task that was ready when the pass began runs one step (until it
 // suspends or ends), then the loop polls IO once (without blocking when tasks are ready).
 #include <coroscope/detail/context.hpp>
+#include <coroscope/detail/loop_alive.hpp>
 #include <coroscope/detail/run_queue.hpp>
 #include <coroscope/detail/task_record.hpp>
 #include <coroscope/detail/trace_clock.hpp>
@@ -14,6 +15,9 @@
 
 #include <uv.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -73,7 +77,7 @@ public:
     // Attaches a debugger: events are handed to the sink after every step rather than every poll.
     void attach_debugger(debugger* d) {
         m_debugger = d;
-        m_direct_left = 0;
+        stop_direct();
     }
     // Stops before the next step. While paused the loop keeps polling: IO and timers are
     // recorded and tasks become ready, but none runs.
@@ -136,8 +140,32 @@ public:
     // and returns the frame to resume next. On the plain path (see run_fifo_steps) that is the next
     // ready task's frame, whose step begins right here (a direct hand-over, without returning to the
     // step loop); otherwise a no-op frame, i.e. back to the step loop, which puts the task back.
-    // Out of line, so that every coroutine awaiting yield() stays small (no registers to save).
-    std::coroutine_handle<> yield_switch(detail::task_record& self, std::coroutine_handle<> waiting) noexcept;
+    // Inline, with no call: a few loads and stores (with two tasks ping-ponging, every other
+    // hand-over also crosses a tick boundary). Anything else takes yield_switch_slow.
+    std::coroutine_handle<> yield_switch(detail::task_record& self, std::coroutine_handle<> waiting) noexcept {
+        std::uint64_t next_step = m_step + 1;
+        bool boundary = next_step >= m_direct_stop; // the tick's end, or the chain's
+        if (boundary) [[unlikely]] {
+            // A tick boundary where libuv has nothing to deliver (else run() polls first), inside
+            // the chain's bound, with another task ready (self alone: yield_switch_slow).
+            if (next_step != m_tick_end || next_step >= m_direct_limit || m_ready.empty() || detail::loop_alive(m_loop))
+                return yield_switch_slow(self, waiting);
+            // A compiler-only fence: the values just tested are read again below rather than kept
+            // in registers, which would make every coroutine awaiting yield() save two more.
+            std::atomic_signal_fence(std::memory_order_seq_cst);
+        }
+        detail::task_record* next = m_ready[0];
+        if (!next->started) [[unlikely]] // a first step goes through the loop (first_step)
+            return yield_switch_slow(self, waiting);
+        if (boundary) [[unlikely]] {
+            // The next tick begins here as run_fifo_steps begins it after run_step<false> has put self
+            // back: its batch is every ready task, self last.
+            ++m_tick;
+            m_tick_end = next_step + m_ready.size() + 1;
+            m_direct_stop = std::min(m_tick_end, m_direct_limit);
+        }
+        return hand_over(self, waiting);
+    }
 
 private:
     friend struct introspection; // introspect.hpp: reads the task table and run queue, changes nothing
@@ -191,18 +219,35 @@ private:
     void flush_events();
 
     uv_loop_t* m_loop;
+    // What every task switch reads and writes, together (two cache lines).
+    detail::run_queue m_ready;
+    std::uint64_t m_step = 0;        // the next step's number (the running step's while one runs)
+    std::uint32_t m_tick = 0;
+    // The step number at which the current tick's batch ends: the tasks that were ready when the
+    // tick began run steps m_tick_end - size ... m_tick_end - 1 (between steps, m_tick_end - m_step
+    // are still to run). An end rather than a count left, so a step changes one counter (m_step).
+    std::uint64_t m_tick_end = 0;
+    std::uint64_t tick_left() const { return m_tick_end - m_step; } // between steps
+    // Direct hand-overs from yield_switch, at most direct_chain_limit in a row before control returns
+    // to the step loop: bounded because a hand-over is a tail call only when the compiler makes it
+    // one (not at -O0 or under ASan), so each may cost a stack frame until the chain returns.
+    // A step numbered below m_direct_limit may begin by a hand-over; m_direct_stop is the lower of
+    // that and m_tick_end, so that the inline path tests one thing: it hands over to step m_step + 1
+    // while m_step + 1 < m_direct_stop. Set by run_fifo_steps<false> before each step it runs and at
+    // each tick boundary crossed directly; stop_direct() everywhere else (recording, debugger,
+    // random policy, pauses and budgets all go through the loop).
+    std::uint64_t m_direct_stop = 0;
+    std::uint64_t m_direct_limit = 0;
+    void stop_direct() { m_direct_stop = m_direct_limit = 0; }
     uv_timer_t m_timer{};
     std::uint64_t m_origin_ns;
     std::unordered_map<std::uint32_t, std::shared_ptr<detail::task_record>> m_tasks; // live tasks by id
-    detail::run_queue m_ready;
     std::set<sleeper> m_sleepers; // ordered by due time; cancelled sleepers are erased
     bool m_random_policy = false;
     std::uint64_t m_rng_state = 0; // splitmix64 state of the random policy
     std::uint64_t m_sleep_sequence = 0;
     std::uint32_t m_next_task_id = 1;
     std::uint32_t m_object_ids = 0;
-    std::uint64_t m_step = 0;        // the next step's number (the running step's while one runs)
-    std::uint32_t m_tick = 0;
     std::uint32_t m_callbacks = 0;   // loop callbacks that ran in the current poll
     bool m_stuck = false;
     // Debugger control state.
@@ -211,19 +256,27 @@ private:
     bool m_pause_announced = false;    // the debugger was told (the loop has stopped running steps)
     pause_reason m_pause_why = pause_reason::pause;
     bool m_tick_open = false;          // a tick has begun: its tick_begin was emitted
-    std::size_t m_tick_left = 0;       // tasks of the current tick's batch still to run
     std::uint64_t m_step_budget = 0;   // steps to run before pausing (0 = no limit)
     std::uint64_t m_tick_budget = 0;   // tick boundaries to pass before pausing (0 = no limit)
     bool m_break_checked = false;      // the front task already passed break_before (resume runs it)
     bool m_have_pick = false;          // m_pick was drawn for the next step (kept across a pause)
     std::size_t m_pick = 0;
-    // Direct hand-overs yield_switch may still chain before control returns to the step loop. Set
-    // by run_fifo_steps<false> before each step it runs (0 everywhere else: recording, debugger,
-    // random policy, pauses and budgets all go through the loop). Bounded because a hand-over is a
-    // tail call only when the compiler makes it one (not at -O0 or under ASan): each may cost a
-    // stack frame until the chain returns.
-    std::uint32_t m_direct_left = 0;
-    detail::task_record* next_tick_front(detail::task_record& self) noexcept;
+    std::coroutine_handle<> yield_switch_slow(detail::task_record& self, std::coroutine_handle<> waiting) noexcept;
+    // The hand-over itself, once yield_switch has checked that the front task may run next in this
+    // tick: self's step ends as run_step<false> ends a yield's step (self back in the run queue as
+    // ready, the step counted) and the front task's begins as run_step<false> begins one (running,
+    // current). A running task's wait fields are already clear (enqueue cleared them when it became
+    // ready, and an awaitable sets them only when it suspends), so only its state changes.
+    std::coroutine_handle<> hand_over(detail::task_record& self, std::coroutine_handle<> waiting) noexcept {
+        assert(self.reason == traces::wait_reason::none && self.unwait == nullptr && self.target == 0);
+        detail::task_record* next = m_ready.rotate(&self); // first: the stores below may alias the ring
+        ++m_step;
+        self.resume_point = waiting;
+        self.state = detail::task_state::ready;
+        next->state = detail::task_state::running;
+        detail::current.task = next;
+        return std::exchange(next->resume_point, {});
+    }
     bool m_in_step = false;
     std::uint64_t m_step_ts = 0;     // the running step's timestamp, shared by its events
     bool m_clock_fresh = false;      // m_step_ts was read just now (no poll, flush or callback since)

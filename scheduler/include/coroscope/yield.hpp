@@ -11,15 +11,13 @@ struct yield_awaiter {
     // Ends the step; on the plain FIFO path it hands over to the next ready task directly
     // (scheduler::yield_switch), else the step loop puts the task back.
     std::coroutine_handle<> await_suspend(std::coroutine_handle<> waiting) noexcept {
-        m_self = detail::current.task;
-        return detail::current.sched->yield_switch(*m_self, waiting);
+        return detail::current.sched->yield_switch(*detail::current.task, waiting);
     }
-    // As detail::throw_if_cancelled(), without looking the task up again: this is every switch's path.
+    // As detail::throw_if_cancelled(), inline: this is every switch's path.
     void await_resume() const {
-        if (m_self->cancel_requested) [[unlikely]]
+        if (detail::current.task->cancel_requested) [[unlikely]]
             throw cancelled{};
     }
-    detail::task_record* m_self = nullptr; // the yielding task, from await_suspend
 };
 
 inline yield_awaiter yield() noexcept { return {}; }

@@ -18,8 +18,8 @@ public:
     run_queue(const run_queue&) = delete;
     run_queue& operator=(const run_queue&) = delete;
 
-    bool empty() const noexcept { return m_head == m_tail; }
-    std::size_t size() const noexcept { return m_tail - m_head; }
+    bool empty() const noexcept { return m_size == 0; }
+    std::size_t size() const noexcept { return m_size; }
     // The i-th task from the front (0 = the next to run).
     task_record*& operator[](std::size_t i) noexcept {
         assert(i < size());
@@ -30,15 +30,28 @@ public:
         return m_slots[(m_head + i) & m_mask];
     }
     void push_back(task_record* task) {
-        if (m_tail - m_head == m_capacity) [[unlikely]]
+        if (m_size == m_capacity) [[unlikely]]
             grow();
-        m_slots[m_tail++ & m_mask] = task;
+        m_slots[(m_head + m_size++) & m_mask] = task;
     }
     task_record* pop_front() noexcept {
         assert(!empty());
+        --m_size;
         return m_slots[m_head++ & m_mask];
     }
-    void clear() noexcept { m_head = m_tail = 0; }
+    // pop_front() then push_back(back), in one: the slot just emptied makes room, so it never grows.
+    // The hot path of a yield that hands over directly (scheduler::yield_switch).
+    task_record* rotate(task_record* back) noexcept {
+        assert(!empty());
+        // Everything read before the first store: a store through a pointer may alias m_slots.
+        task_record** slots = m_slots.get();
+        std::size_t head = m_head, mask = m_mask;
+        task_record* front = slots[head & mask];
+        slots[(head + m_size) & mask] = back;
+        m_head = head + 1;
+        return front;
+    }
+    void clear() noexcept { m_head = m_size = 0; }
 
     // Front-to-back iteration (read-only), for reports.
     class const_iterator {
@@ -70,16 +83,16 @@ private:
         m_capacity = new_capacity;
         m_mask = new_capacity - 1;
         m_head = 0;
-        m_tail = n;
     }
 
     std::unique_ptr<task_record*[]> m_slots;
     std::size_t m_capacity = 0; // a power of two (0 before the first push)
     std::size_t m_mask = 0;     // m_capacity - 1
-    // Indices grow without wrapping (a 64-bit count of pushes cannot overflow); the mask maps them
-    // to slots. size() is their difference.
+    // The front's index grows without wrapping (a 64-bit count of pops cannot overflow); the mask
+    // maps it to a slot. The back is m_head + m_size. (A head and a size rather than a head and a
+    // tail: rotate(), every direct yield, then updates one index.)
     std::size_t m_head = 0;
-    std::size_t m_tail = 0;
+    std::size_t m_size = 0;
 };
 
 } // namespace coroscope::detail
