@@ -82,7 +82,9 @@ struct resource_rows {
     std::uint64_t state_generation = answers_cache::none; // the lanes, trace and cursor the waiters are of
     trace_key state_trace;
     std::uint64_t state_cursor = answers_cache::none;
-    std::vector<std::string> waiters;    // per lane: the tasks waiting on it at the cursor ("" = none)
+    std::vector<std::string> waiters;    // per lane: the tasks waiting on it at the cursor ("" = none):
+                                         // the first waiters_named labels, then " and N more"
+    static constexpr std::size_t waiters_named = 6;
     std::vector<std::uint32_t> sleepers; // the tasks sleeping at the cursor, by id
 };
 

@@ -24,9 +24,6 @@ namespace coroscope::gui {
 
 namespace {
 
-// The waiters of a lane as shown: the first few names, then how many more.
-constexpr std::size_t waiters_named = 6;
-
 void update_rows(const inspector::model& m, const answers_cache& cache, const std::set<std::uint32_t>& opened, resource_rows& r) {
     if (r.generation == cache.trace_generation && r.opened == opened) return;
     const auto& lanes = cache.resources;
@@ -72,10 +69,10 @@ void update_state(const inspector::model& m, const answers_cache& cache, resourc
         auto it = lane_of.find(t.target);
         if (it == lane_of.end()) continue;
         std::string& out = r.waiters[it->second];
-        if (count[it->second]++ < waiters_named) out += (out.empty() ? "" : ", ") + task_label(m, t.id);
+        if (count[it->second]++ < resource_rows::waiters_named) out += (out.empty() ? "" : ", ") + task_label(m, t.id);
     }
     for (std::size_t i = 0; i < lanes.size(); ++i)
-        if (count[i] > waiters_named) r.waiters[i] += " and " + std::to_string(count[i] - waiters_named) + " more";
+        if (count[i] > resource_rows::waiters_named) r.waiters[i] += " and " + std::to_string(count[i] - resource_rows::waiters_named) + " more";
 }
 
 void draw_lane_row(const resource_rows& r, std::size_t index, const inspector::resource_lane& lane,

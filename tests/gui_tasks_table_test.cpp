@@ -2,15 +2,10 @@
 // panel's widgets and header clicks write them, draws whole frames headless (ImGui builds its draw
 // lists without a window, as bench-gui-frame does) and compares the rows the table shows, in order,
 // with what the inspector's model says about each task at the cursor.
-#include "support.hpp"
-
-#include "../gui/app.hpp"
-#include "../gui/theme.hpp"
-
 #include <catch2/catch.hpp>
-#include <coroscope/traces/reader.hpp>
 
-#include <imgui.h>
+#include "gui_headless.hpp"
+#include "support.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -20,40 +15,13 @@
 
 namespace gui = coroscope::gui;
 namespace inspector = coroscope::inspector;
+using test_support::draw_frames;
+using test_support::headless_imgui;
 
 namespace {
 
-const std::string golden = std::string(COROSCOPE_SOURCE_DIR) + "/traces/golden/";
-
-// An ImGui context with the inspector's theme, a 1600x1000 display and a built font atlas.
-struct headless_imgui {
-    headless_imgui() {
-        ImGui::CreateContext();
-        gui::setup_theme(1.0f);
-        ImGuiIO& io = ImGui::GetIO();
-        io.DisplaySize = ImVec2(1600, 1000);
-        io.DeltaTime = 1.0f / 60;
-        unsigned char* pixels = nullptr;
-        int w = 0, h = 0;
-        io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    }
-    ~headless_imgui() { ImGui::DestroyContext(); }
-    headless_imgui(const headless_imgui&) = delete;
-    headless_imgui& operator=(const headless_imgui&) = delete;
-};
-
-void draw_frames(gui::session& s, gui::ui_state& ui, int n) {
-    for (int i = 0; i < n; ++i) {
-        ImGui::NewFrame();
-        gui::draw_app(s, ui);
-        ImGui::Render();
-    }
-}
-
 void open(gui::session& s, gui::ui_state& ui, const std::string& file, std::uint64_t step) {
-    coroscope::traces::loaded_trace loaded = coroscope::traces::load_file(golden + file);
-    REQUIRE(loaded.report.error.empty());
-    s.model = inspector::model(loaded.trace);
+    s.model = inspector::model(test_support::golden_trace(file));
     s.loaded = true;
     s.source = file;
     gui::apply_presets(s, ui, -1, static_cast<long long>(step));
