@@ -104,17 +104,38 @@ struct live_client::impl {
     std::uint64_t events = 0;
     traces::read_report report;
     // The trace stream's bytes received and not yet drained (the events frames' payloads, in
-    // order). The client thread only reads and appends: it keeps up with the program at the cost
-    // of a copy per byte, so a program that produces fast does not take a reader whose folding
-    // lags for one that stopped reading (the stream is ~12x smaller than the events it decodes to).
-    std::string inbox_bytes;
+    // order), in blocks of inbox_block_bytes. The client thread only reads and appends: it keeps
+    // up with the program at the cost of a copy per byte, so a program that produces fast does not
+    // take a reader whose folding lags for one that stopped reading (the stream is ~12x smaller
+    // than the events it decodes to). Blocks never grow or move (no reallocation copies however
+    // far drain() lags); drained ones come back through free_blocks (at most max_free_blocks kept).
+    static constexpr std::size_t inbox_block_bytes = std::size_t{1} << 20;
+    static constexpr std::size_t max_free_blocks = 4;
+    std::vector<std::string> inbox_blocks;
+    std::vector<std::string> free_blocks;
     bool stream_over = false; // no more bytes will come (the connection ended)
+
+    void append_inbox_locked(std::string_view piece) {
+        while (!piece.empty()) {
+            if (inbox_blocks.empty() || inbox_blocks.back().size() == inbox_blocks.back().capacity()) {
+                if (!free_blocks.empty()) {
+                    inbox_blocks.push_back(std::move(free_blocks.back()));
+                    free_blocks.pop_back();
+                } else {
+                    inbox_blocks.emplace_back();
+                    inbox_blocks.back().reserve(inbox_block_bytes);
+                }
+            }
+            std::string& block = inbox_blocks.back();
+            const std::size_t n = std::min(piece.size(), block.capacity() - block.size());
+            block.append(piece.data(), n);
+            piece.remove_prefix(n);
+        }
+    }
 
     // ---- the drain side, under drain_mu (one drain() at a time) ----
     std::mutex drain_mu;
-    // drain() swaps this empty buffer with inbox_bytes and gives it back emptied (capacity kept):
-    // the two ping-pong, so a live stream does not grow fresh buffers (and fault in fresh pages).
-    std::string spare_bytes;
+    std::vector<std::string> drain_blocks; // the blocks drain() took from the inbox
     // Forwards the decoder's output to the sink of the current drain(): batches of events straight
     // from the decoder into the model, no copy in between.
     struct forward_sink final : traces::event_sink {
@@ -383,7 +404,7 @@ struct live_client::impl {
             bytes += fresh;
             fresh = 0;
             if (opts.collect_events)
-                for (std::string_view piece : pending_events) inbox_bytes.append(piece);
+                for (std::string_view piece : pending_events) append_inbox_locked(piece);
             pending_events.clear();
             notify_locked();
         };
@@ -582,22 +603,22 @@ traces::read_report live_client::stream_report() const {
 std::uint64_t live_client::drain(traces::event_sink& sink) {
     impl& s = *m_impl;
     std::lock_guard drain_lock(s.drain_mu);
-    std::string& bytes = s.spare_bytes;
+    std::vector<std::string>& blocks = s.drain_blocks;
     bool over;
     {
         std::lock_guard lock(s.mu);
-        bytes.swap(s.inbox_bytes);
+        blocks.swap(s.inbox_blocks);
         over = s.stream_over;
     }
     // Decoded here, on the caller's thread, straight into its sink: the decoder hands the model
     // batches of events from its own buffer (no event is copied or queued in between).
     s.forward.target = &sink;
     s.forward.delivered = 0;
-    if (!bytes.empty()) {
-        s.decoder->feed(bytes);
+    for (const std::string& block : blocks) {
+        if (block.empty()) continue;
+        s.decoder->feed(block);
         s.decoder_fed = true;
     }
-    bytes.clear(); // keeps its capacity for the next swap
     if (over && s.decoder_fed && !s.decoder_finished) {
         // Everything the connection carried is decoded: what is left is an incomplete record.
         s.decoder_finished = true;
@@ -608,7 +629,13 @@ std::uint64_t live_client::drain(traces::event_sink& sink) {
         std::lock_guard lock(s.mu);
         s.events += s.forward.delivered;
         s.report = s.decoder->report();
+        for (std::string& block : blocks) {
+            if (s.free_blocks.size() >= impl::max_free_blocks) break;
+            block.clear(); // keeps its capacity: the reader fills it again without faulting in pages
+            s.free_blocks.push_back(std::move(block));
+        }
     }
+    blocks.clear();
     return s.forward.delivered;
 }
 

@@ -53,12 +53,19 @@ double thread_cpu() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
+double process_cpu() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 // Forwards to the agent and notes when the first step began and when the trace ended, so the
 // time measured is the program's run from its first step, whatever came before (handshakes).
 struct timing_sink final : traces::event_sink {
     traces::event_sink* next = nullptr;
     std::uint64_t first_resume_ns = 0, end_ns = 0, events = 0, dropped = 0;
     double first_resume_cpu = 0, end_cpu = 0; // the program thread's CPU seconds at those points
+    double first_resume_process_cpu = 0;       // the whole process's CPU seconds at the first step
     void on_header(const traces::header& h) override { next->on_header(h); }
     void on_string(std::uint32_t id, std::string_view text) override { next->on_string(id, text); }
     void on_event(const traces::event& e) override {
@@ -66,6 +73,7 @@ struct timing_sink final : traces::event_sink {
         if (e.kind == traces::event_kind::task_resume && first_resume_ns == 0) [[unlikely]] {
             first_resume_ns = uv_hrtime();
             first_resume_cpu = thread_cpu();
+            first_resume_process_cpu = process_cpu();
         }
         if (e.kind == traces::event_kind::trace_end) [[unlikely]] {
             end_ns = uv_hrtime();
@@ -101,6 +109,10 @@ struct program_run {
     std::uint64_t received = 0; // by the client (streaming)
     std::uint64_t client_done_ns = 0; // when the client folded the last event (streaming)
     double stream_seconds = 0;  // first step to the client's last event folded
+    // Streaming, CPU seconds of each side over the run: the program thread (first step to trace
+    // end), the thread that drains into the model (decode + fold), and the rest of the process
+    // from the first step to the last event folded (the client's reading thread, mostly).
+    double client_done_process_cpu = 0, drain_cpu = 0, other_cpu = 0;
     bool client_ok = true;
     std::string client_note;
 };
@@ -142,7 +154,10 @@ program_run run_program(bool paused, Client&& client) {
         out.cpu_seconds = timing.end_cpu - timing.first_resume_cpu;
         out.events = timing.events;
         out.dropped = timing.dropped;
-        if (out.client_done_ns > 0) out.stream_seconds = static_cast<double>(out.client_done_ns - timing.first_resume_ns) / 1e9;
+        if (out.client_done_ns > 0) {
+            out.stream_seconds = static_cast<double>(out.client_done_ns - timing.first_resume_ns) / 1e9;
+            out.other_cpu = out.client_done_process_cpu - timing.first_resume_process_cpu - out.cpu_seconds - out.drain_cpu;
+        }
     }
     if (uv_loop_close(&loop) != 0) {
         std::fprintf(stderr, "bench-live: libuv handles left open\n");
@@ -195,9 +210,12 @@ void streaming(const std::string& address, program_run& out) {
         out.client_note = "could not connect";
         return;
     }
+    const double cpu_at_start = thread_cpu();
     while (!client.wait_finished(1ms)) out.received += client.drain(model);
     out.received += client.drain(model);
     out.client_done_ns = uv_hrtime();
+    out.drain_cpu = thread_cpu() - cpu_at_start;
+    out.client_done_process_cpu = process_cpu();
     for (auto& m : client.poll_messages())
         if (!m.is_reply && m.body.contains("disconnected")) out.client_note = "a client was disconnected";
     if (!client.exit_code())
@@ -306,10 +324,12 @@ int main() {
     double silent_c = silent_cpu.empty() ? 0 : bench::median(silent_cpu);
 
     // --- streaming --------------------------------------------------------------------------------
-    std::vector<double> stream_s, produce_s;
+    std::vector<double> stream_s, produce_s, program_ns, drain_ns, other_ns;
     program_run last_stream;
     bool zero_drops = true;
-    for (int r = 0; r <= runs && (only.empty() || only == "streaming"); ++r) {
+    // BENCH_LIVE_ONCE=1: one streaming run and no warmup (for valgrind --tool=callgrind).
+    const bool once = std::getenv("BENCH_LIVE_ONCE") != nullptr;
+    for (int r = once ? 1 : 0; r <= (once ? 1 : runs) && (only.empty() || only == "streaming"); ++r) {
         last_stream = run_program(true, streaming);
         if (!last_stream.client_ok) {
             std::fprintf(stderr, "bench-live: streaming: %s\n", last_stream.client_note.c_str());
@@ -326,6 +346,10 @@ int main() {
         // Events the model actually got, over the time from the first step to the last one folded.
         stream_s.push_back(last_stream.stream_seconds / static_cast<double>(last_stream.received));
         produce_s.push_back(last_stream.seconds);
+        const double n = static_cast<double>(last_stream.events);
+        program_ns.push_back(last_stream.cpu_seconds / n * 1e9);
+        drain_ns.push_back(last_stream.drain_cpu / n * 1e9);
+        other_ns.push_back(last_stream.other_cpu / n * 1e9);
     }
     double stream_rate = stream_s.empty() ? 0 : 1.0 / bench::median(stream_s) / 1e6;
     double produce_rate = produce_s.empty() ? 0 : static_cast<double>(last_stream.events) / bench::median(produce_s) / 1e6;
@@ -364,6 +388,23 @@ int main() {
                            {"decode the stream's bytes + fold", n_rec / folds.decode_fold / 1e6, "M events/s",
                             fmt("%.1f ns/event", folds.decode_fold / n_rec * 1e9), "(info)", bench::verdict::none},
                        });
+    if (!program_ns.empty()) {
+        // What each side costs per event in CPU time, whatever the load: the rate each could reach
+        // alone on a free core, and the rate both sides could reach on this machine's two cores.
+        const double prog = bench::median(program_ns), drain = bench::median(drain_ns), other = bench::median(other_ns);
+        const double total = prog + drain + other;
+        bench::print_table("Live link: CPU time per event of each side while streaming (thread CPU time, medians)",
+                           {
+                               {"program thread (steps, encoding, sending)", prog, "ns/event",
+                                fmt("%.1f M events/s alone", 1e3 / prog), "(info)", bench::verdict::none},
+                               {"client: drain thread (decode + fold)", drain, "ns/event",
+                                fmt("%.1f M events/s alone", 1e3 / drain), "(info)", bench::verdict::none},
+                               {"client: reading thread (and the rest)", other, "ns/event",
+                                fmt("%.1f M events/s alone", 1e3 / other), "(info)", bench::verdict::none},
+                               {"all three, on 2 free cores", total, "ns/event",
+                                fmt("%.1f M events/s at most", 2e3 / total), "(info)", bench::verdict::none},
+                           });
+    }
     std::printf("(%llu events per run; streaming: %llu received, %llu dropped, %s)\n",
                 static_cast<unsigned long long>(last_stream.events),
                 static_cast<unsigned long long>(last_stream.received),
