@@ -89,7 +89,11 @@ void draw_stack_panel(session& s, ui_state& ui) {
     if (!th->children.empty()) {
         ImGui::SameLine(0, 20);
         ImGui::TextUnformatted("spawned");
-        for (std::uint32_t child : th->children) {
+        // The first few as links (a server task may have spawned thousands: the frame must not cost
+        // one button each); the spawn tree lists them all.
+        constexpr std::size_t linked = 24;
+        for (std::size_t i = 0; i < th->children.size() && i < linked; ++i) {
+            const std::uint32_t child = th->children[i];
             // Wrap onto the next line (under the first link) when the button would not fit.
             float w = ImGui::CalcTextSize(("task " + task_label(m, child)).c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
             ImGui::SameLine();
@@ -98,6 +102,10 @@ void draw_stack_panel(session& s, ui_state& ui) {
                 ImGui::SetCursorPosX(80);
             }
             task_link(m, ui, child);
+        }
+        if (th->children.size() > linked) {
+            ImGui::SameLine();
+            ImGui::TextColored(to_vec4(color_text_dim), "and %zu more (spawn tree)", th->children.size() - linked);
         }
     }
     ImGui::Spacing();
