@@ -25,8 +25,15 @@ using test_support::headless_imgui;
 
 namespace {
 
-// The model fed the way a live source feeds it: the header and strings, then events in batches.
-void feed_start(gui::session& s, const traces::trace& t) {
+void show_tab(gui::ui_state& ui, gui::answer_tab tab) {
+    ui.panels.tab = tab;
+    ui.panels.tab_requested = true;
+}
+
+// The model fed the way a live source feeds it: the header and strings (with `tab` shown), then
+// events in batches.
+void feed_start(gui::session& s, gui::ui_state& ui, const traces::trace& t, gui::answer_tab tab) {
+    show_tab(ui, tab);
     s.model.on_header(t.header);
     for (std::size_t i = 1; i < t.strings.size(); ++i) s.model.on_string(static_cast<std::uint32_t>(i), t.strings[i]);
     s.loaded = true;
@@ -36,9 +43,12 @@ void feed(gui::session& s, const traces::trace& t, std::size_t from, std::size_t
     s.model.on_events(t.events.data() + from, to - from);
 }
 
-void show_tab(gui::ui_state& ui, gui::answer_tab tab) {
-    ui.panels.tab = tab;
-    ui.panels.tab_requested = true;
+// A golden trace opened whole with `tab` shown (the tab bar shows it from the second frame).
+void open_golden(gui::session& s, gui::ui_state& ui, const std::string& name, gui::answer_tab tab) {
+    s.model = inspector::model(golden_trace(name));
+    s.loaded = true;
+    show_tab(ui, tab);
+    draw_frames(s, ui, 2);
 }
 
 // The spawn tree as the model's history says: depth-first in spawn order, the tasks under a
@@ -106,8 +116,7 @@ TEST_CASE("spawn tree: its rows grow with a live trace and follow collapse, expa
     const traces::trace t = golden_trace("bugs.trace"); // spawns tasks late in the run too
     gui::session s;
     gui::ui_state ui;
-    show_tab(ui, gui::answer_tab::spawn_tree);
-    feed_start(s, t);
+    feed_start(s, ui, t, gui::answer_tab::spawn_tree);
     // Half of the events, as if the program were still running.
     feed(s, t, 0, t.events.size() / 2);
     draw_frames(s, ui, 3);
@@ -145,10 +154,7 @@ TEST_CASE("resources: the waiters and sleepers follow the cursor forwards and ba
     headless_imgui imgui;
     gui::session s;
     gui::ui_state ui;
-    s.model = inspector::model(golden_trace("echo.trace"));
-    s.loaded = true;
-    show_tab(ui, gui::answer_tab::resources);
-    draw_frames(s, ui, 2);
+    open_golden(s, ui, "echo.trace", gui::answer_tab::resources);
     const auto& lanes = ui.panels.cache.resources;
     const gui::resource_rows& r = ui.panels.resources;
     REQUIRE_FALSE(lanes.empty());
@@ -208,8 +214,7 @@ TEST_CASE("resources and lints: a trace that grows is counted again (live)") {
     const traces::trace t = golden_trace("bugs.trace");
     gui::session s;
     gui::ui_state ui;
-    show_tab(ui, gui::answer_tab::lints);
-    feed_start(s, t);
+    feed_start(s, ui, t, gui::answer_tab::lints);
     feed(s, t, 0, t.events.size() / 2);
     draw_frames(s, ui, 3);
     auto counts_of = [](const std::vector<inspector::lint_finding>& findings) {
@@ -237,10 +242,7 @@ TEST_CASE("lints: the finding shown whole is the one at the cursor for the selec
     headless_imgui imgui;
     gui::session s;
     gui::ui_state ui;
-    s.model = inspector::model(golden_trace("bugs.trace"));
-    s.loaded = true;
-    show_tab(ui, gui::answer_tab::lints);
-    draw_frames(s, ui, 2);
+    open_golden(s, ui, "bugs.trace", gui::answer_tab::lints);
     const auto& findings = ui.panels.cache.lints;
     REQUIRE(findings.size() >= 2);
     std::set<std::uint64_t> finding_steps;
@@ -274,8 +276,7 @@ TEST_CASE("event log: the filtered rows follow a growing trace, a filter change 
     const traces::trace t = golden_trace("pipeline.trace");
     gui::session s;
     gui::ui_state ui;
-    show_tab(ui, gui::answer_tab::events);
-    feed_start(s, t);
+    feed_start(s, ui, t, gui::answer_tab::events);
     // A task with events in both halves of the trace.
     const std::size_t n = t.events.size();
     std::uint32_t task = 0;
