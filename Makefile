@@ -13,7 +13,7 @@ FUZZ_PACKAGES  := clang libclang-rt-14-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps configure build run test asan bench fuzz golden clean
+.PHONY: all deps bench-deps configure build run test asan bench fuzz golden images clean
 
 all: build
 
@@ -81,6 +81,10 @@ fuzz: deps
 # Regenerates traces/golden/ from the samples (traces/golden/v1.0/ is never touched).
 golden: build
 	traces/golden/regenerate.sh $(BUILD)
+
+# The READMEs' screenshots (docs/images/), made by the GUI's --screenshot under xvfb-run; look at them before committing.
+images: build
+	docs/images/regenerate.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)
