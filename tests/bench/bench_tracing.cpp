@@ -47,6 +47,11 @@ std::string own_path() {
     return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
 }
 
+// One clock reading per switch of the floor's loop, stored and never read back: what a timestamp
+// adds inside a loop of switches, where the counter read may overlap with the switch's own work
+// (ns_per_call below times back-to-back reads instead).
+std::uint64_t stamps[256];
+
 template <typename F>
 double ns_per_call(F&& read) {
     constexpr int reads = 1'000'000;
@@ -99,6 +104,20 @@ int main(int argc, char** argv) {
             },
             [&] { return with.run(); },
             [&] { return without.run(); },
+            [] {
+                coroscope::detail::trace_clock clock;
+                clock.start();
+                return bench::cpu_seconds([&] {
+                    sink_value = bench::floor_switches(switches, [&](std::uint64_t i) { stamps[i & 255] = clock.now(); });
+                });
+            },
+#if defined(__x86_64__)
+            [] {
+                return bench::cpu_seconds([] {
+                    sink_value = bench::floor_switches(switches, [](std::uint64_t i) { stamps[i & 255] = __rdtsc(); });
+                });
+            },
+#endif
         },
         runs);
     for (double v : t)
@@ -131,7 +150,10 @@ int main(int argc, char** argv) {
     double paired_q1 = pair_ratios[pair_ratios.size() / 4], paired_q3 = pair_ratios[pair_ratios.size() * 3 / 4];
     auto ns = [](double s) { return s * 1e9 / switches; };
     double floor = ns(t[0]), off = ns(t[1]), discard = ns(t[2]), file = ns(t[3]), worker_off = ns(t[4]),
-           removed = ns(t[5]);
+           removed = ns(t[5]), floor_clock = ns(t[6]);
+#if defined(__x86_64__)
+    double floor_rdtsc = ns(t[7]);
+#endif
     // What one timestamp costs here: recording reads the clock once per step.
     double hrtime_ns = ns_per_call([] { return uv_hrtime(); });
     coroscope::detail::trace_clock clock;
@@ -159,6 +181,12 @@ int main(int argc, char** argv) {
              "(info)", bench::verdict::none},
             {"one clock read: trace clock", clock_ns, "ns/read", fmt("%.2f reads = on-off", (discard - off) / clock_ns),
              "(info)", bench::verdict::none},
+            {"floor + a trace-clock read per switch", floor_clock, "ns/switch",
+             fmt("+%.2f ns in the loop", floor_clock - floor), "(info)", bench::verdict::none},
+#if defined(__x86_64__)
+            {"floor + a bare rdtsc per switch, stored", floor_rdtsc, "ns/switch",
+             fmt("+%.2f ns in the loop", floor_rdtsc - floor), "(info)", bench::verdict::none},
+#endif
         });
     std::printf("note: the floor (bare resume() on a ready queue) is %.2f ns/switch.\n", floor);
     return 0;

@@ -42,8 +42,15 @@ inline trivial_coroutine spinner(std::uint64_t& counter) {
     }
 }
 
+struct no_extra_work {
+    void operator()(std::uint64_t) const noexcept {}
+};
+
 // `switches` resumptions alternating between two coroutines through a FIFO ring (the ready queue).
-inline std::uint64_t floor_switches(std::uint64_t switches) {
+// `after_each(i)` runs after the i-th resumption: nothing by default (bench_tracing puts a clock
+// read there, to see what a timestamp adds inside a loop of switches).
+template <typename After = no_extra_work>
+inline std::uint64_t floor_switches(std::uint64_t switches, After&& after_each = {}) {
     std::uint64_t counter = 0;
     trivial_coroutine a = spinner(counter), b = spinner(counter);
     std::coroutine_handle<> ring[4] = {a.handle, b.handle, {}, {}};
@@ -51,6 +58,7 @@ inline std::uint64_t floor_switches(std::uint64_t switches) {
     for (std::uint64_t i = 0; i < switches; ++i) {
         std::coroutine_handle<> h = ring[head++ & 3];
         h.resume();
+        after_each(i);
         ring[tail++ & 3] = h; // still ready: back of the queue
     }
     a.handle.destroy();
