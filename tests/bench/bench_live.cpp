@@ -8,7 +8,10 @@
 //                          (inspector::live_client on its own thread, drained into an
 //                          inspector::model), timed from "continue" to the last event folded into
 //                          the model, with zero drops (no `dropped` event, no disconnection, every
-//                          event arrived). Target: >= 10 M events/s.
+//                          event arrived). Target: >= 10 M events/s. Also (info) the CPU time
+//                          per event of each side: the program thread, the thread draining into
+//                          the model (decode + fold), the rest (the client's reading thread), and
+//                          one more run whose client drains only after the program ended.
 //
 // Both run in this process: the program on the main thread, clients on their own threads.
 #include "bench_common.hpp"
@@ -222,6 +225,23 @@ void streaming(const std::string& address, program_run& out) {
         out.client_note = "disconnected before the end (" + client.failure() + "): it fell behind and was dropped (8 MiB behind, or 2 MiB produced while it read nothing)";
 }
 
+// Receives everything while the program runs but drains only once it has ended: the drain's
+// decode + fold then runs alone (no program or reading thread beside it), on the same bytes.
+void drain_after_end(const std::string& address, program_run& out) {
+    inspector::live_client client(address);
+    inspector::model model;
+    if (!client.wait_connected(10s) || client.command_and_wait({{"cmd", "continue"}}, 10s)["ok"] != true) {
+        out.client_ok = false;
+        out.client_note = "could not connect";
+        return;
+    }
+    client.wait_finished(60s);
+    const double cpu_at_start = thread_cpu();
+    out.received = client.drain(model);
+    out.drain_cpu = thread_cpu() - cpu_at_start;
+    if (!client.exit_code()) out.client_note = "disconnected before the end (" + client.failure() + ")";
+}
+
 // The same workload recorded to memory (no agent): the events, and the stream's bytes as the agent
 // would send them. The client's share of the live link, measured without a socket or a program.
 struct recorded {
@@ -351,6 +371,18 @@ int main() {
         drain_ns.push_back(last_stream.drain_cpu / n * 1e9);
         other_ns.push_back(last_stream.other_cpu / n * 1e9);
     }
+    // One more run whose client drains only after the end: the drain thread's cost without the
+    // program and the reading thread competing for the two cores (and their caches).
+    double drain_alone_ns = 0;
+    if (only.empty() || only == "streaming" || only == "drain-after") {
+        program_run r = run_program(true, drain_after_end);
+        if (r.client_ok && r.client_note.empty() && r.received == r.events)
+            drain_alone_ns = r.drain_cpu / static_cast<double>(r.events) * 1e9;
+        else
+            std::printf("drain-after-end run: %llu of %llu events received; %s\n",
+                        static_cast<unsigned long long>(r.received), static_cast<unsigned long long>(r.events),
+                        r.client_note.c_str());
+    }
     double stream_rate = stream_s.empty() ? 0 : 1.0 / bench::median(stream_s) / 1e6;
     double produce_rate = produce_s.empty() ? 0 : static_cast<double>(last_stream.events) / bench::median(produce_s) / 1e6;
     double none_rate = none > 0 ? static_cast<double>(last_none.events) / none / 1e6 : 0;
@@ -401,6 +433,8 @@ int main() {
                                 fmt("%.1f M events/s alone", 1e3 / drain), "(info)", bench::verdict::none},
                                {"client: reading thread (and the rest)", other, "ns/event",
                                 fmt("%.1f M events/s alone", 1e3 / other), "(info)", bench::verdict::none},
+                               {"client: the same drain, after the program ended", drain_alone_ns, "ns/event",
+                                fmt("%.1f M events/s alone", 1e3 / drain_alone_ns), "(info)", bench::verdict::none},
                                {"all three, on 2 free cores", total, "ns/event",
                                 fmt("%.1f M events/s at most", 2e3 / total), "(info)", bench::verdict::none},
                            });
