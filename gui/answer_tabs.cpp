@@ -9,6 +9,9 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace coroscope::gui {
 
 namespace {
@@ -40,11 +43,13 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
     // A trace that grew since the last pass (live) waits for the refresh interval; a new or first one does not.
     bool grew = live && cache.trace_events != answers_cache::none && events > cache.trace_events;
     if ((cache.trace_events != events || cache.trace_last_ts != last_ts) &&
-        (!grew || now_s - cache.trace_computed_s >= live_refresh_s)) {
+        (!grew || now_s - cache.trace_computed_s >= std::max(live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s))) {
         cache.trace_computed_s = now_s;
+        const auto start = std::chrono::steady_clock::now();
         cache.stats = inspector::compute_stats(m);
         cache.lints = inspector::run_lints(m);
         cache.resources = inspector::resource_lanes(m);
+        cache.trace_cost_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         ++cache.trace_generation;
         cache.trace_events = events;
         cache.trace_last_ts = last_ts;

@@ -49,6 +49,7 @@ struct answers_cache {
     std::uint64_t graph_generation = 0;  // bumped each time `graph` is recomputed (its layout follows)
     inspector::wait_graph graph;
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
+    double trace_cost_s = 0;             // how long (wall clock) the last stats + lints + resources pass took
 
     // Event log rows: indices of the events that pass the filter. While the same model grows (live),
     // only the new events are filtered and appended.
@@ -201,6 +202,9 @@ struct panels_state {
 // stream in (`live`), they are recomputed at most every `live_refresh_s` seconds of `now_s`: each is
 // a pass over the whole trace. A replay (a file, however it was loaded) is never throttled.
 inline constexpr double live_refresh_s = 0.5;
+// While events stream in, the whole-trace pass also waits this many times its own last cost, so
+// that on a huge trace (seconds per pass) the window spends at most about a tenth of its time in it.
+inline constexpr double live_refresh_cost_factor = 10;
 void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live);
 
 // Brings p.tasks up to date with the model, the filters and the sort (cheap when none changed).

@@ -316,3 +316,46 @@ TEST_CASE("event log: the filtered rows follow a growing trace, a filter change 
     REQUIRE(other != resumes);
     CHECK(ui.panels.cache.rows == other);
 }
+
+TEST_CASE("live: the whole-trace answers wait for the refresh interval, or ten times their last cost when longer") {
+    const traces::trace t = golden_trace("bugs.trace");
+    inspector::model m;
+    m.on_header(t.header);
+    for (std::size_t i = 1; i < t.strings.size(); ++i) m.on_string(static_cast<std::uint32_t>(i), t.strings[i]);
+    const std::size_t n = t.events.size();
+    m.on_events(t.events.data(), n / 3);
+    gui::answers_cache cache;
+    gui::refresh_answers(m, cache, 100.0, true); // the first pass is never held back
+    REQUIRE(cache.trace_generation == 1);
+    CHECK(cache.trace_events == n / 3);
+    CHECK(cache.trace_cost_s >= 0);
+
+    // Cheap passes (the cost is set: a loaded machine could stretch the one measured): more events
+    // are taken in once the interval has passed, not before.
+    cache.trace_cost_s = 0.001;
+    m.on_events(t.events.data() + n / 3, n / 3);
+    gui::refresh_answers(m, cache, 100.0 + gui::live_refresh_s / 2, true);
+    CHECK(cache.trace_generation == 1);
+    gui::refresh_answers(m, cache, 100.0 + gui::live_refresh_s, true);
+    CHECK(cache.trace_generation == 2);
+    CHECK(cache.trace_events == 2 * (n / 3));
+    CHECK(cache.lints.size() == inspector::run_lints(m).size());
+
+    // A pass that took 2 s (a huge trace): the next waits 20 s, not the interval.
+    cache.trace_cost_s = 2.0;
+    m.on_events(t.events.data() + 2 * (n / 3), n - 2 * (n / 3));
+    const double last = cache.trace_computed_s;
+    gui::refresh_answers(m, cache, last + 5 * gui::live_refresh_s, true);
+    gui::refresh_answers(m, cache, last + 19.9, true);
+    CHECK(cache.trace_generation == 2);
+    gui::refresh_answers(m, cache, last + 20.0, true);
+    CHECK(cache.trace_generation == 3);
+    CHECK(cache.trace_events == n);
+    CHECK(cache.lints.size() == inspector::run_lints(m).size());
+
+    // A replay is never held back.
+    gui::answers_cache replay;
+    replay.trace_cost_s = 2.0;
+    gui::refresh_answers(m, replay, 0.0, false);
+    CHECK(replay.trace_events == n);
+}
