@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -249,7 +250,10 @@ struct recorded {
     std::string bytes;
 };
 
-recorded record_workload() {
+// `as_streamed`: with an agent attached as the scheduler's debugger (no client), as in the
+// streaming runs: the scheduler then hands events over after every step, and the stream holds
+// what the live link carries.
+recorded record_workload(bool as_streamed) {
     struct encode_sink final : traces::event_sink {
         traces::binary::encoder enc;
         std::string out;
@@ -266,10 +270,16 @@ recorded record_workload() {
     uv_loop_init(&loop);
     {
         scheduler sched(&loop);
+        std::optional<agent> live;
+        if (as_streamed) {
+            live.emplace(sched, agent_options{"unix:" + socket_path(), "", false});
+            sched.attach_debugger(&*live);
+        }
         sched.record_to(both, traces::header{});
         auto h = sched.spawn(workload(), "main");
         sched.run();
         sched.end_recording();
+        if (live) live->finish(0);
     }
     if (uv_loop_close(&loop) != 0) {
         std::fprintf(stderr, "bench-live: libuv handles left open\n");
@@ -389,9 +399,12 @@ int main() {
 
     // --- the client's fold alone, from memory ------------------------------------------------------
     const bool fold_part = only.empty() || only == "fold";
-    recorded rec = fold_part ? record_workload() : recorded{};
+    recorded rec = fold_part ? record_workload(false) : recorded{};
     fold_times folds = fold_part ? time_fold(rec) : fold_times{};
     double n_rec = static_cast<double>(rec.events.events.size());
+    recorded rec_live = fold_part ? record_workload(true) : recorded{};
+    fold_times folds_live = fold_part ? time_fold(rec_live) : fold_times{};
+    double n_live = static_cast<double>(rec_live.events.events.size());
 
     using bench::fmt;
     bench::print_table("Live agent: a client that never reads (same workload, same run; program thread CPU time and wall)",
@@ -419,6 +432,11 @@ int main() {
                             fmt("%.1f ns/event", folds.fold / n_rec * 1e9), "(info)", bench::verdict::none},
                            {"decode the stream's bytes + fold", n_rec / folds.decode_fold / 1e6, "M events/s",
                             fmt("%.1f ns/event", folds.decode_fold / n_rec * 1e9), "(info)", bench::verdict::none},
+                           {"fold, recorded with the agent attached", n_live / folds_live.fold / 1e6, "M events/s",
+                            fmt("%.1f ns/event", folds_live.fold / n_live * 1e9), "(info)", bench::verdict::none},
+                           {"decode + fold, recorded with the agent attached", n_live / folds_live.decode_fold / 1e6,
+                            "M events/s", fmt("%.1f ns/event", folds_live.decode_fold / n_live * 1e9), "(info)",
+                            bench::verdict::none},
                        });
     if (!program_ns.empty()) {
         // What each side costs per event in CPU time, whatever the load: the rate each could reach
