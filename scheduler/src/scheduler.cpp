@@ -132,7 +132,7 @@ inline void scheduler::begin_tick() {
     m_tick_end = m_step + m_ready.size();
     if (tracing()) [[unlikely]] {
         if (!m_clock_fresh) m_step_ts = stamp();
-        emit(event_kind::tick_begin, 0, 0, static_cast<std::uint32_t>(m_ready.size()));
+        emit_inline(event_kind::tick_begin, 0, 0, static_cast<std::uint32_t>(m_ready.size()));
     }
 }
 
@@ -235,7 +235,7 @@ void scheduler::run_fifo_steps() {
         // A tick boundary with tasks ready and no poll to make (see poll_io): begin the next tick
         // here, as run() would, without the trip through it.
         if (tick_left() > 0 || m_ready.empty() || m_paused || m_step_budget > 0 || m_tick_budget > 0 ||
-            m_random_policy || uv_loop_alive(m_loop)) {
+            m_random_policy || detail::loop_alive(m_loop)) { // inline: every other recorded switch
             stop_direct();
             return;
         }
@@ -372,7 +372,7 @@ void scheduler::run_step(detail::task_record& first) {
         // One clock read per step: the previous step's end (or the poll's) is this step's start
         // when nothing else ran in between.
         if (!m_clock_fresh) m_step_ts = stamp();
-        emit(event_kind::task_resume, first.id);
+        emit_inline(event_kind::task_resume, first.id);
         m_in_step = true;
     }
     first.state = detail::task_state::running;
@@ -394,11 +394,13 @@ void scheduler::run_step(detail::task_record& first) {
         finish_task(task); // may free the record
     } else if constexpr (Traced) {
         task.state = detail::task_state::waiting;
-        emit(event_kind::task_suspend, task.id, static_cast<std::uint8_t>(task.reason), task.target,
-             task.deadline_ns);
-        if (task.requeue) {
+        emit_inline(event_kind::task_suspend, task.id, static_cast<std::uint8_t>(task.reason), task.target,
+                    task.deadline_ns);
+        if (task.requeue) { // make_ready(task, task.reason, task.id), with the event written here
             task.requeue = false;
-            make_ready(task, task.reason, task.id);
+            wait_reason cause = task.reason;
+            enqueue(task);
+            emit_inline(event_kind::task_ready, task.id, static_cast<std::uint8_t>(cause), task.id);
         }
     } else if (task.requeue) { // yield: straight back to the run queue (nobody records the detour)
         task.requeue = false;
@@ -555,6 +557,14 @@ void scheduler::end_recording() {
 }
 
 void scheduler::emit_slow(event_kind kind, std::uint32_t task, std::uint8_t code, std::uint32_t a, std::uint64_t b) {
+    emit_inline(kind, task, code, a, b);
+}
+
+[[gnu::always_inline]] inline void scheduler::emit_inline(event_kind kind, std::uint32_t task, std::uint8_t code,
+                                                          std::uint32_t a, std::uint64_t b) {
+    if constexpr (!detail::instrumented) return;
+    if (!m_sink) [[unlikely]] // recording ended inside the step (end_recording): nothing more is kept
+        return;
     if (m_pending_size == m_pending_room && !grow_pending()) [[unlikely]] {
         ++m_dropped;
         return;

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -68,6 +69,32 @@ double ns_per_call(F&& read) {
 
 int main(int argc, char** argv) {
     if (argc == 2 && std::string_view(argv[1]) == "--worker") return bench::serve_worker(measure_off);
+#if COROSCOPE_INSTRUMENTATION
+    // BENCH_TRACING_ONCE=off|discard|file[:SWITCHES]: one run of that variant and nothing else, for
+    // callgrind (instructions per switch: a run of N switches minus a run of 0).
+    if (const char* once = std::getenv("BENCH_TRACING_ONCE")) {
+        std::string_view spec(once);
+        std::string_view variant = spec.substr(0, spec.find(':'));
+        std::uint64_t n = spec.find(':') == std::string_view::npos
+                              ? switches
+                              : std::strtoull(std::string(spec.substr(spec.find(':') + 1)).c_str(), nullptr, 10);
+        if (variant == "off") {
+            sink_value = bench::coroscope_switches(n);
+        } else if (variant == "discard") {
+            bench::discard_sink sink;
+            sink_value = bench::coroscope_switches(n, &sink);
+        } else if (variant == "file") {
+            coroscope::traces::file_writer sink("/dev/null");
+            if (!sink.ok()) std::abort();
+            sink_value = bench::coroscope_switches(n, &sink);
+            sink.flush();
+        } else {
+            std::fprintf(stderr, "bench-tracing: BENCH_TRACING_ONCE=%s: expected off, discard or file[:SWITCHES]\n", once);
+            return 2;
+        }
+        return 0;
+    }
+#endif
 #if !COROSCOPE_INSTRUMENTATION
     (void)argv;
     std::fprintf(stderr, "%s: built without instrumentation, it only runs as bench-tracing's worker (--worker)\n",

@@ -46,7 +46,10 @@ private:
         if (ticks < 0) [[unlikely]]
             ticks = 0; // a CPU whose counter lags the anchor's: stand still
         __extension__ using u128 = unsigned __int128;
-        return m_anchor_ns + static_cast<std::uint64_t>((static_cast<u128>(ticks) * m_scale) >> 32);
+        // Widened as unsigned (ticks is not negative here): a signed widening costs three more
+        // instructions per reading.
+        return m_anchor_ns +
+               static_cast<std::uint64_t>((static_cast<u128>(static_cast<std::uint64_t>(ticks)) * m_scale) >> 32);
 #else
         return hrtime();
 #endif
