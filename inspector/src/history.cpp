@@ -12,7 +12,6 @@ using traces::binary::unzigzag64;
 using traces::binary::zigzag64;
 
 namespace {
-void put(std::vector<std::uint8_t>& out, std::uint64_t v) { detail::put_varint(out, v); }
 std::uint64_t get(const std::uint8_t* data, std::size_t& offset) { return detail::get_varint(data, offset); }
 // State and reason share a byte when the reason fits in 6 bits; else the byte says "escape" and
 // the reason's byte follows.
@@ -33,15 +32,18 @@ void interval_list::push(std::uint64_t ts, std::uint64_t step, task_state s, tra
         base_ts = 0; // the first interval of a group is absolute: groups decode on their own
         base_step = 0;
     }
-    put(m_bytes, zigzag64(ts - base_ts));
-    put(m_bytes, zigzag64(step - base_step));
+    // Encoded into a local buffer and appended once (two varints of at most 10 bytes, two bytes).
+    std::uint8_t buf[22];
+    std::uint8_t* p = detail::put_varint(buf, zigzag64(ts - base_ts));
+    p = detail::put_varint(p, zigzag64(step - base_step));
     auto reason = static_cast<std::uint8_t>(r);
     if (reason < reason_escape) {
-        m_bytes.push_back(static_cast<std::uint8_t>(static_cast<std::uint8_t>(s) | reason << 2));
+        *p++ = static_cast<std::uint8_t>(static_cast<std::uint8_t>(s) | reason << 2);
     } else {
-        m_bytes.push_back(static_cast<std::uint8_t>(static_cast<std::uint8_t>(s) | reason_escape << 2));
-        m_bytes.push_back(reason);
+        *p++ = static_cast<std::uint8_t>(static_cast<std::uint8_t>(s) | reason_escape << 2);
+        *p++ = reason;
     }
+    m_bytes.insert(m_bytes.end(), buf, p);
     ++m_count;
     m_last_ts = ts;
     m_last_step = step;
@@ -88,7 +90,7 @@ state_interval interval_list::read(std::size_t i, read_cursor& c) const {
 }
 
 
-task_history& history::ensure(std::uint32_t id, std::uint64_t ts) {
+task_history& history::ensure_slow(std::uint32_t id, std::uint64_t ts) {
     if (id > m_tasks.size()) {
         std::size_t old = m_tasks.size();
         m_tasks.resize(id);

@@ -22,6 +22,7 @@ model::model() {
     checkpoint first{0, 0, {}};
     snapshot{}.save(first.state);
     m_checkpoints.push_back(std::move(first));
+    m_checkpoint_due = min_checkpoint_events;
 }
 
 model::model(const traces::trace& t) : model() {
@@ -36,7 +37,8 @@ void model::on_string(std::uint32_t id, std::string_view text) { m_trace.define_
 
 void model::fold(const traces::event& e) {
     std::uint64_t index = m_trace.events.size();
-    if (e.kind == traces::event_kind::task_resume) add_checkpoint_if_due();
+    // The event count test first: most steps are far from the next checkpoint.
+    if (e.kind == traces::event_kind::task_resume && index >= m_checkpoint_due) add_checkpoint_if_due();
     m_trace.events.push_back(e);
     m_history.apply(e, index);
     m_tip.apply(e);
@@ -63,6 +65,9 @@ void model::add_checkpoint_if_due() {
         m_tip.save(c.state);
         c.state.shrink_to_fit();
         m_checkpoints.push_back(std::move(c));
+        const checkpoint& added = m_checkpoints.back();
+        m_checkpoint_due =
+            added.event + std::max<std::uint64_t>(min_checkpoint_events, added.state.size() / max_checkpoint_bytes_per_event);
     }
 }
 

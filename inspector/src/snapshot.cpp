@@ -14,12 +14,10 @@ std::string_view to_string(task_state state) {
     return i < names.size() ? names[i] : "unknown";
 }
 
-task_snapshot& snapshot::ensure(std::uint32_t id) {
-    if (id > m_tasks.size()) {
-        std::size_t old = m_tasks.size();
-        m_tasks.resize(id);
-        for (std::size_t i = old; i < id; ++i) m_tasks[i].id = static_cast<std::uint32_t>(i + 1);
-    }
+task_snapshot& snapshot::grow(std::uint32_t id) {
+    std::size_t old = m_tasks.size();
+    m_tasks.resize(id);
+    for (std::size_t i = old; i < id; ++i) m_tasks[i].id = static_cast<std::uint32_t>(i + 1);
     task_snapshot& t = m_tasks[id - 1];
     t.known = true;
     return t;

@@ -15,6 +15,17 @@ inline void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
     out.push_back(static_cast<std::uint8_t>(v));
 }
 
+// Writes v at p (at most 10 bytes) and returns the byte after it: for encoders that fill a local
+// buffer and append it once (one capacity check per record, not per byte).
+inline std::uint8_t* put_varint(std::uint8_t* p, std::uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = static_cast<std::uint8_t>(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = static_cast<std::uint8_t>(v);
+    return p;
+}
+
 // Reads one varint at data[offset] and advances offset; the data was written by put_varint.
 inline std::uint64_t get_varint(const std::uint8_t* data, std::size_t& offset) {
     std::uint64_t v = 0;

@@ -151,7 +151,13 @@ public:
     std::size_t bytes_held() const;
 
 private:
-    task_history& ensure(std::uint32_t id, std::uint64_t ts);
+    // The task's entry, made known (from ts) if it was not. Inline for the common case (a task
+    // already known): it runs once or twice per event of the fold.
+    task_history& ensure(std::uint32_t id, std::uint64_t ts) {
+        if (id <= m_tasks.size() && m_tasks[id - 1].known) return m_tasks[id - 1];
+        return ensure_slow(id, ts);
+    }
+    task_history& ensure_slow(std::uint32_t id, std::uint64_t ts);
     void enter_state(task_history& t, std::uint64_t ts, std::uint64_t step, task_state s, traces::wait_reason r);
 
     std::vector<task_history> m_tasks;

@@ -85,7 +85,15 @@ public:
     std::uint64_t last_ts() const { return m_last_ts; }
 
 private:
-    task_snapshot& ensure(std::uint32_t id);
+    // The task's entry, made known. Inline for the common case (the table already holds it): it
+    // runs once per event of the fold; grow() extends the table for a new id.
+    task_snapshot& ensure(std::uint32_t id) {
+        if (id > m_tasks.size()) return grow(id);
+        task_snapshot& t = m_tasks[id - 1];
+        t.known = true;
+        return t;
+    }
+    task_snapshot& grow(std::uint32_t id);
 
     std::vector<task_snapshot> m_tasks;
     std::deque<std::uint32_t> m_run_queue;
