@@ -205,15 +205,19 @@ void continue_only(const std::string& address, program_run& out) {
     }
 }
 
+// Connects and lets the held program run; a failure is noted in `out` (false: nothing to measure).
+bool connect_and_continue(inspector::live_client& client, program_run& out) {
+    if (client.wait_connected(10s) && client.command_and_wait({{"cmd", "continue"}}, 10s)["ok"] == true) return true;
+    out.client_ok = false;
+    out.client_note = "could not connect";
+    return false;
+}
+
 // Streams everything into an inspector model and checks nothing was lost.
 void streaming(const std::string& address, program_run& out) {
     inspector::live_client client(address);
     inspector::model model;
-    if (!client.wait_connected(10s) || client.command_and_wait({{"cmd", "continue"}}, 10s)["ok"] != true) {
-        out.client_ok = false;
-        out.client_note = "could not connect";
-        return;
-    }
+    if (!connect_and_continue(client, out)) return;
     const double cpu_at_start = thread_cpu();
     while (!client.wait_finished(1ms)) out.received += client.drain(model);
     out.received += client.drain(model);
@@ -231,11 +235,7 @@ void streaming(const std::string& address, program_run& out) {
 void drain_after_end(const std::string& address, program_run& out) {
     inspector::live_client client(address);
     inspector::model model;
-    if (!client.wait_connected(10s) || client.command_and_wait({{"cmd", "continue"}}, 10s)["ok"] != true) {
-        out.client_ok = false;
-        out.client_note = "could not connect";
-        return;
-    }
+    if (!connect_and_continue(client, out)) return;
     client.wait_finished(60s);
     const double cpu_at_start = thread_cpu();
     out.received = client.drain(model);
