@@ -97,6 +97,9 @@ void model::move_state_to(std::uint64_t target) {
     // few thousand events).
     auto it = std::upper_bound(m_checkpoints.begin(), m_checkpoints.end(), target,
                                [](std::uint64_t t, const checkpoint& c) { return t < c.event; });
+    // A checkpoint's state comes without undo records: loaded exactly at the target, the next step
+    // back would rebuild from the checkpoint before. Start from that one at once.
+    if (std::prev(it)->event == target && std::prev(it) != m_checkpoints.begin()) --it;
     const checkpoint& base = *std::prev(it);
     bool backwards = m_state_valid && target < current; // stepping back past the undo records
     if (!m_state_valid || backwards || (base.event > current && target - current > min_checkpoint_events)) {
