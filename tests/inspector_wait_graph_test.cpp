@@ -10,7 +10,6 @@
 #include <catch2/catch.hpp>
 
 using namespace coroscope;
-using traces::event_kind;
 using traces::wait_reason;
 
 namespace {
@@ -96,8 +95,7 @@ TEST_CASE("wait graph: a holder that exits holds nothing, other waits point at o
     b.suspend(1, wait_reason::mutex, 7);
     b.resume(2);
     b.ready(1, wait_reason::mutex, 2);
-    b.add(event_kind::task_exit, 2);
-    ++b.step;
+    b.exit(2);
     b.resume(1);
     b.suspend(1, wait_reason::io, 40);
     inspector::model m(b.t);
@@ -112,11 +110,11 @@ TEST_CASE("wait graph: acquire and release events give exact mutex and semaphore
     b.spawn(2, 0);
     b.spawn(3, 0);
     b.resume(1);
-    b.add(event_kind::acquire, 1, static_cast<std::uint8_t>(wait_reason::mutex), 10); // uncontended lock
-    b.add(event_kind::acquire, 1, static_cast<std::uint8_t>(wait_reason::semaphore), 20);
+    b.acquire(1, wait_reason::mutex, 10); // uncontended lock
+    b.acquire(1, wait_reason::semaphore, 20);
     b.suspend(1, wait_reason::sleep, 5);
     b.resume(2);
-    b.add(event_kind::acquire, 2, static_cast<std::uint8_t>(wait_reason::semaphore), 20); // the last permit
+    b.acquire(2, wait_reason::semaphore, 20); // the last permit
     b.suspend(2, wait_reason::mutex, 10);
     b.resume(3);
     b.suspend(3, wait_reason::semaphore, 20);
@@ -139,12 +137,11 @@ TEST_CASE("wait graph: acquire and release events give exact mutex and semaphore
     // Task 1 unlocks (hand-over to 2) and gives its permit back: 2 holds the mutex and the only
     // permit left held; when 2 then waits on task 3 (join) and 3 on the semaphore, it is a cycle.
     b.resume(1);
-    b.add(event_kind::release, 1, static_cast<std::uint8_t>(wait_reason::mutex), 10, 1);
-    b.add(event_kind::acquire, 2, static_cast<std::uint8_t>(wait_reason::mutex), 10);
+    b.release(1, wait_reason::mutex, 10);
+    b.acquire(2, wait_reason::mutex, 10);
     b.ready(2, wait_reason::mutex, 1);
-    b.add(event_kind::release, 1, static_cast<std::uint8_t>(wait_reason::semaphore), 20, 1);
-    b.add(event_kind::task_exit, 1);
-    ++b.step;
+    b.release(1, wait_reason::semaphore, 20);
+    b.exit(1);
     b.resume(2);
     b.suspend(2, wait_reason::join, 3);
     inspector::model m2(b.t);
