@@ -4,12 +4,16 @@
 // the same run, so they compare across machines better than absolute times do.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include <time.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 namespace bench {
 
@@ -36,6 +40,23 @@ double cpu_seconds(F&& f) {
 }
 
 enum class timer { wall, cpu };
+
+// A cycle count for timing operations far shorter than a microsecond, where reading a clock through
+// clock_gettime (30-300 ns in a virtual machine, a system call for thread CPU time) would be most of
+// the sample. The fences keep the timed work from moving across the reading. Units are the time-stamp
+// counter's (steady_clock nanoseconds where there is none): compare two counts, or convert with
+// ticks_per_second measured over the same stretch.
+inline std::uint64_t ticks() {
+#if defined(__x86_64__)
+    _mm_lfence();
+    std::uint64_t t = __rdtsc();
+    _mm_lfence();
+    return t;
+#else
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count());
+#endif
+}
 
 // The nearest-rank percentile (p in [0, 1]) of the samples: always one of them, never interpolated.
 inline double percentile(std::vector<double> v, double p) {
@@ -83,6 +104,23 @@ inline std::vector<double> interleaved_self_timed(const std::vector<std::functio
     std::vector<double> medians;
     for (std::size_t i = 0; i < variants.size(); ++i) medians.push_back(failed[i] ? -1 : median(times[i]));
     return medians;
+}
+
+// The median and quartiles of per-round ratios (a paired verdict: each round measures both variants
+// under the same conditions, and the verdict is the median round, with the quartiles as its spread).
+// q1 and q3 are nearest-rank, always one of the ratios.
+struct spread {
+    double median = 0, q1 = 0, q3 = 0;
+};
+
+inline spread quartiles(std::vector<double> v) {
+    spread s;
+    if (v.empty()) return s;
+    s.median = median(v);
+    std::sort(v.begin(), v.end());
+    s.q1 = v[v.size() / 4];
+    s.q3 = v[v.size() * 3 / 4];
+    return s;
 }
 
 enum class verdict { none, pass, miss };
