@@ -487,3 +487,37 @@ TEST_CASE("live client: writing to a program that went away does not kill the in
     CHECK(client.current_state() == live_client::state::closed);
     CHECK(client.failure() == "write failed: broken pipe");
 }
+
+TEST_CASE("live client: drain with a byte budget decodes the stream a slice at a time to the same trace") {
+    traces::trace want = sample_trace();
+    std::string bytes = traces::encode(want);
+    REQUIRE(bytes.size() > 300);
+    fake_program program([&](fake_connection& c) {
+        json hello;
+        if (!expect_hello(c, hello)) return;
+        c.send_json(wire::frame_type::welcome, welcome_message());
+        for (std::size_t at = 0; at < bytes.size(); at += 777)
+            c.send(wire::frame_type::events, std::string_view(bytes).substr(at, 777));
+        c.send_json(wire::frame_type::notice, json{{"exited", 0}});
+    });
+    live_client client(program.address());
+    REQUIRE(client.wait_finished(10s)); // everything is buffered: only the budget splits it now
+    inspector::model live;
+    // 37 bytes per call: records cut anywhere, blocks taken in pieces; each call stays within it.
+    std::size_t calls = 0;
+    std::uint64_t delivered = 0;
+    while (delivered < want.events.size()) {
+        const std::uint64_t before = live.trace().events.size();
+        delivered += client.drain(live, 37);
+        REQUIRE(live.trace().events.size() - before <= 37); // no event is smaller than a byte
+        REQUIRE(++calls <= bytes.size() / 37 + 2);
+    }
+    CHECK(calls > bytes.size() / 37 / 2);
+    CHECK(client.drain(live, 37) == 0); // nothing left
+    CHECK(client.drain(live) == 0);
+    CHECK(client.stream_report().error.empty());
+    CHECK_FALSE(client.stream_report().truncated);
+    inspector::model file(want);
+    CHECK(live.trace().events == file.trace().events);
+    CHECK(live.step_count() == file.step_count());
+}

@@ -136,6 +136,7 @@ struct live_client::impl {
     // ---- the drain side, under drain_mu (one drain() at a time) ----
     std::mutex drain_mu;
     std::vector<std::string> drain_blocks; // the blocks drain() took from the inbox
+    std::size_t drain_offset = 0; // bytes of inbox_blocks.front() a drain() with a budget already took (under mu)
     // Forwards the decoder's output to the sink of the current drain(): batches of events straight
     // from the decoder into the model, no copy in between.
     struct forward_sink final : traces::event_sink {
@@ -600,15 +601,39 @@ traces::read_report live_client::stream_report() const {
     return m_impl->report;
 }
 
-std::uint64_t live_client::drain(traces::event_sink& sink) {
+std::uint64_t live_client::drain(traces::event_sink& sink, std::size_t max_bytes) {
     impl& s = *m_impl;
     std::lock_guard drain_lock(s.drain_mu);
     std::vector<std::string>& blocks = s.drain_blocks;
     bool over;
     {
         std::lock_guard lock(s.mu);
-        blocks.swap(s.inbox_blocks);
-        over = s.stream_over;
+        // Whole blocks move out; within max_bytes, a block is taken whole when it fits, else its
+        // next bytes are copied out and drain_offset remembers where the next drain goes on.
+        std::vector<std::string>& inbox = s.inbox_blocks;
+        std::size_t budget = max_bytes;
+        while (budget > 0 && !inbox.empty()) {
+            std::string& front = inbox.front();
+            const std::size_t avail = front.size() - s.drain_offset;
+            if (s.drain_offset == 0 && avail <= budget) {
+                blocks.push_back(std::move(front));
+                inbox.erase(inbox.begin());
+                budget -= avail;
+                continue;
+            }
+            const std::size_t n = std::min(avail, budget);
+            blocks.emplace_back(front, s.drain_offset, n);
+            s.drain_offset += n;
+            budget -= n;
+            if (s.drain_offset < front.size() || inbox.size() == 1) break; // the reader may still append to it
+            if (s.free_blocks.size() < impl::max_free_blocks) {
+                front.clear();
+                s.free_blocks.push_back(std::move(front));
+            }
+            inbox.erase(inbox.begin());
+            s.drain_offset = 0;
+        }
+        over = s.stream_over && (inbox.empty() || (inbox.size() == 1 && s.drain_offset == inbox.front().size()));
     }
     // Decoded here, on the caller's thread, straight into its sink: the decoder hands the model
     // batches of events from its own buffer (no event is copied or queued in between).
@@ -631,6 +656,7 @@ std::uint64_t live_client::drain(traces::event_sink& sink) {
         s.report = s.decoder->report();
         for (std::string& block : blocks) {
             if (s.free_blocks.size() >= impl::max_free_blocks) break;
+            if (block.capacity() < impl::inbox_block_bytes) continue; // a piece a budget cut out
             block.clear(); // keeps its capacity: the reader fills it again without faulting in pages
             s.free_blocks.push_back(std::move(block));
         }

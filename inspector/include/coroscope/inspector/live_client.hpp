@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,8 +80,10 @@ public:
     // Decodes everything received since the last drain into `sink`, on the calling thread (the
     // client thread only reads and keeps the stream's bytes): the header first (once), then
     // strings and events in stream order, events in batches (event_sink::on_events). Returns how
-    // many events were delivered.
-    std::uint64_t drain(traces::event_sink& sink);
+    // many events were delivered. With max_bytes, decodes at most that many bytes of the stream
+    // (the rest waits for the next call), so a caller that must not stall (a GUI frame) can bound
+    // one call's work; call again while it returns events.
+    std::uint64_t drain(traces::event_sink& sink, std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
     // Queues a command ({"cmd":"step","count":3}); the id is assigned here and returned. Its reply
     // arrives through poll_messages() / wait_reply().
