@@ -384,3 +384,88 @@ TEST_CASE("short_function_name drops the return type only") {
     CHECK(inspector::short_function_name("coroscope::task<std::map<int, int> > a::b<c d>::f()") == "a::b<c d>::f()");
     CHECK(inspector::short_function_name("fetch block") == "fetch block");
 }
+
+TEST_CASE("intervals of tasks that share the arena stay exact across segments, and after the model moves") {
+    // Two tasks interleaved, each through thousands of intervals (many segments of the shared
+    // arena), with timestamps whose varints vary in length so intervals land at every offset.
+    builder b;
+    b.spawn(1, 0, "a");
+    b.spawn(2, 0, "b");
+    std::vector<std::pair<std::uint64_t, task_state>> expected[3];
+    const std::uint32_t rounds = 6000;
+    for (std::uint32_t r = 0; r < rounds; ++r) {
+        b.tick_begin();
+        for (std::uint32_t id = 1; id <= 2; ++id) {
+            b.ts += (r % 97) * (r % 13 == 0 ? 1'000'000'007ull : 3); // short and long deltas
+            b.resume(id);
+            expected[id].emplace_back(b.ts, task_state::running);
+            b.suspend(id, wait_reason::yield);
+            expected[id].emplace_back(b.ts, task_state::waiting);
+            b.add(event_kind::task_ready, id, static_cast<std::uint8_t>(wait_reason::yield), id);
+            expected[id].emplace_back(b.ts, task_state::ready);
+        }
+        ++b.tick;
+    }
+    auto check_intervals = [&](const inspector::model& m) {
+        for (std::uint32_t id = 1; id <= 2; ++id) {
+            const auto& iv = m.history().task(id)->intervals;
+            REQUIRE(iv.size() == expected[id].size() + 1); // + the first ready, at spawn
+            std::size_t wrong = 0;
+            for (std::size_t i = 0; i < expected[id].size(); ++i) { // by index (a fresh read each)
+                const inspector::state_interval s = iv[i + 1];
+                wrong += s.begin_ts != expected[id][i].first || s.state != expected[id][i].second;
+                if (i + 1 < expected[id].size()) wrong += s.end_ts != expected[id][i + 1].first;
+            }
+            CHECK(wrong == 0);
+            std::size_t i = 0; // in order (each read goes on from the last)
+            for (auto it = iv.begin() + 1; it != iv.end(); ++it, ++i)
+                wrong += (*it).begin_ts != expected[id][i].first || (*it).state != expected[id][i].second;
+            CHECK(wrong == 0);
+            for (std::size_t k = expected[id].size(); k-- > 0;) // backwards, across segments
+                wrong += iv[k + 1].begin_ts != expected[id][k].first;
+            CHECK(wrong == 0);
+            CHECK(iv.back().state == task_state::ready);
+            CHECK(iv.back().end_ts == inspector::state_interval::open_end);
+        }
+    };
+    inspector::model m(b.t);
+    check_intervals(m);
+    inspector::model moved = std::move(m); // the arena moves, its bytes stay where they are
+    check_intervals(moved);
+    CHECK(moved.trace().events == b.t.events);
+    // The moved model goes on folding: its intervals keep growing in the same arena.
+    b.tick_begin();
+    b.resume(1);
+    b.exit(1);
+    moved.on_event(b.t.events[b.t.events.size() - 3]);
+    moved.on_event(b.t.events[b.t.events.size() - 2]);
+    moved.on_event(b.t.events.back());
+    CHECK(moved.history().task(1)->intervals.back().state == task_state::running);
+    CHECK(moved.history().task(1)->intervals.back().end_ts == b.ts);
+}
+
+TEST_CASE("the event store's copy and move hold every event across several arena blocks") {
+    // ~700 K events of ~8 bytes: the arena's 64 KiB block and two or three 2 MiB blocks.
+    std::vector<traces::event> events;
+    traces::event e;
+    for (std::uint32_t i = 0; i < 700'000; ++i) {
+        e.ts_ns += 1 + (i * 2654435761u) % 100'000;
+        e.step += i % 3 == 0;
+        e.task = 1 + i % 5;
+        e.kind = static_cast<event_kind>(i % traces::event_kind_count);
+        e.a = i % 4 == 0 ? i : 0;
+        events.push_back(e);
+    }
+    inspector::event_store store;
+    for (const auto& ev : events) store.push_back(ev);
+    REQUIRE(store.bytes_held() > 4 * (std::size_t{1} << 20));
+    CHECK(store == events);
+    inspector::event_store copy = store;
+    CHECK(copy == events);
+    inspector::event_store moved = std::move(store);
+    CHECK(moved == events);
+    copy.push_back(e); // the copy grows on its own
+    CHECK(copy.size() == events.size() + 1);
+    CHECK(moved == events);
+    CHECK(copy[events.size() - 1] == events.back());
+}

@@ -49,12 +49,10 @@ inline std::uint64_t get(const std::uint8_t*& p) {
 
 } // namespace
 
-event_store::event_store(const event_store& other)
-    : m_page_used(other.m_page_used), m_block_start(other.m_block_start), m_size(other.m_size), m_prev(other.m_prev) {
-    for (const auto& page : other.m_pages) {
-        m_pages.push_back(std::make_unique<std::uint8_t[]>(page_bytes));
-        std::memcpy(m_pages.back().get(), page.get(), page_bytes);
-    }
+// A copy is re-encoded event by event: the arena's blocks are the copy's own, and the block index
+// points into them.
+event_store::event_store(const event_store& other) {
+    for (std::size_t i = 0; i < other.size(); ++i) push_back(other[i]);
 }
 
 event_store& event_store::operator=(const event_store& other) {
@@ -63,16 +61,13 @@ event_store& event_store::operator=(const event_store& other) {
 }
 
 void event_store::push_back(const traces::event& e) {
+    static_assert(block_events * max_event_bytes <= byte_arena::max_reserve);
     if (m_size % block_events == 0) {
-        // A new block: it must fit in the current page whole, and its deltas start from zero.
-        if (m_page_used + block_events * max_event_bytes > page_bytes) {
-            m_pages.push_back(std::make_unique<std::uint8_t[]>(page_bytes));
-            m_page_used = 0;
-        }
-        m_block_start.push_back((m_pages.size() - 1) * page_bytes + m_page_used);
+        // A new block: room for it whole, and its deltas start from zero.
+        m_block_start.push_back(m_bytes.reserve(block_events * max_event_bytes));
         m_prev = traces::event{};
     }
-    std::uint8_t* start = m_pages.back().get() + m_page_used;
+    std::uint8_t* start = m_bytes.cursor();
     std::uint8_t* p = start;
     bool escape = e.kind == static_cast<traces::event_kind>(escape_kind) || e.reserved != 0;
     *p++ = escape ? escape_kind : static_cast<std::uint8_t>(e.kind);
@@ -117,18 +112,13 @@ void event_store::push_back(const traces::event& e) {
             p = put(p, e.b);
         }
     }
-    m_page_used += static_cast<std::size_t>(p - start);
+    m_bytes.commit(static_cast<std::size_t>(p - start));
     m_prev = e;
     ++m_size; // a cached partial block is re-decoded when asked for an event past its count
 }
 
-const std::uint8_t* event_store::block_data(std::size_t block) const {
-    std::uint64_t at = m_block_start[block];
-    return m_pages[at / page_bytes].get() + at % page_bytes;
-}
-
 void event_store::decode_block(std::size_t block) const {
-    const std::uint8_t* p = block_data(block);
+    const std::uint8_t* p = m_block_start[block];
     std::size_t count = std::min(block_events, m_size - block * block_events);
     traces::event prev{};
     for (std::size_t i = 0; i < count; ++i) {
@@ -165,7 +155,7 @@ traces::event event_store::operator[](std::size_t i) const {
 }
 
 std::size_t event_store::bytes_held() const {
-    return m_pages.size() * page_bytes + m_block_start.capacity() * sizeof(std::uint64_t) + sizeof(*this);
+    return m_bytes.bytes_held() + m_block_start.bytes_held() + sizeof(*this);
 }
 
 event_store::iterator::iterator(const event_store* store, std::size_t index) : m_store(store), m_index(index) { load(); }

@@ -4,6 +4,7 @@
 #include <coroscope/traces/binary.hpp>
 
 #include <algorithm>
+#include <cstring>
 
 namespace coroscope::inspector {
 
@@ -18,21 +19,19 @@ std::uint64_t get(const std::uint8_t* data, std::size_t& offset) { return detail
 constexpr std::uint8_t reason_escape = 63;
 } // namespace
 
-void interval_list::push(std::uint64_t ts, std::uint64_t step, task_state s, traces::wait_reason r) {
+void interval_list::push(byte_arena& arena, std::uint64_t ts, std::uint64_t step, task_state s,
+                         traces::wait_reason r) {
     if (m_count > 0 && m_end_ts != state_interval::open_end) {
         // Something happened to a task after its exit (a damaged stream): the span from its exit
         // to now is kept as a done interval, so the list stays exact.
         std::uint64_t end = m_end_ts;
         m_end_ts = state_interval::open_end;
-        push(end, m_last_step, task_state::done, traces::wait_reason::none);
+        push(arena, end, m_last_step, task_state::done, traces::wait_reason::none);
     }
-    std::uint64_t base_ts = m_last_ts, base_step = m_last_step;
-    if (m_count % group == 0) {
-        m_group.push_back(static_cast<std::uint32_t>(m_bytes.size()));
-        base_ts = 0; // the first interval of a group is absolute: groups decode on their own
-        base_step = 0;
-    }
-    // Encoded into a local buffer and appended once (two varints of at most 10 bytes, two bytes).
+    const bool group_start = m_count % group == 0;
+    // The first interval of a group is absolute: groups decode on their own.
+    const std::uint64_t base_ts = group_start ? 0 : m_last_ts, base_step = group_start ? 0 : m_last_step;
+    // Encoded into a local buffer and copied once (two varints of at most 10 bytes, two bytes).
     std::uint8_t buf[22];
     std::uint8_t* p = detail::put_varint(buf, zigzag64(ts - base_ts));
     p = detail::put_varint(p, zigzag64(step - base_step));
@@ -43,7 +42,18 @@ void interval_list::push(std::uint64_t ts, std::uint64_t step, task_state s, tra
         *p++ = static_cast<std::uint8_t>(static_cast<std::uint8_t>(s) | reason_escape << 2);
         *p++ = reason;
     }
-    m_bytes.insert(m_bytes.end(), buf, p);
+    const auto n = static_cast<std::uint32_t>(p - buf);
+    if (m_segments.empty() || m_segments.back().capacity - m_segments.back().used < n) [[unlikely]] {
+        // A new segment, twice the last one (an interval never spans two).
+        const std::uint32_t capacity =
+            m_segments.empty() ? first_segment_bytes : std::min(2 * m_segments.back().capacity, max_segment_bytes);
+        m_segments.push_back({arena.allocate(capacity), 0, capacity});
+        m_segment_bytes += capacity;
+    }
+    segment& seg = m_segments.back();
+    if (group_start) m_group.push_back(std::uint64_t{m_segments.size() - 1} << 32 | seg.used);
+    std::memcpy(seg.data + seg.used, buf, n);
+    seg.used += n;
     ++m_count;
     m_last_ts = ts;
     m_last_step = step;
@@ -51,15 +61,22 @@ void interval_list::push(std::uint64_t ts, std::uint64_t step, task_state s, tra
     m_last_reason = r;
 }
 
-interval_list::decoded interval_list::decode_from(std::size_t& offset, const decoded& prev) const {
+interval_list::decoded interval_list::decode_from(std::uint64_t& at, const decoded& prev) const {
+    std::size_t index = static_cast<std::size_t>(at >> 32);
+    std::size_t offset = static_cast<std::size_t>(at & 0xffffffffu);
+    if (offset == m_segments[index].used) { // the interval after the last of a segment begins the next
+        ++index;
+        offset = 0;
+    }
     decoded d;
-    const std::uint8_t* data = m_bytes.data();
+    const std::uint8_t* data = m_segments[index].data;
     d.ts = prev.ts + unzigzag64(get(data, offset));
     d.step = prev.step + unzigzag64(get(data, offset));
     std::uint8_t packed = data[offset++];
     d.state = static_cast<task_state>(packed & 3);
     std::uint8_t reason = packed >> 2;
     d.reason = static_cast<traces::wait_reason>(reason == reason_escape ? data[offset++] : reason);
+    at = std::uint64_t{index} << 32 | offset;
     return d;
 }
 
@@ -81,7 +98,7 @@ state_interval interval_list::read(std::size_t i, read_cursor& c) const {
     out.state = c.cur.state;
     out.reason = c.cur.reason;
     if (i + 1 < m_count) {
-        std::size_t peek = c.offset;
+        std::uint64_t peek = c.offset;
         out.end_ts = decode_from(peek, (i + 1) % group == 0 ? decoded{} : c.cur).ts;
     } else {
         out.end_ts = m_end_ts;
@@ -117,7 +134,7 @@ void history::enter_state(task_history& t, std::uint64_t ts, std::uint64_t step,
     } else if (s == task_state::done) {
         return;
     }
-    iv.push(ts, step, s, r);
+    iv.push(m_interval_bytes, ts, step, s, r);
 }
 
 void history::apply(const traces::event& e, std::uint64_t index) {
@@ -178,10 +195,12 @@ std::uint64_t history::step_at_time(std::uint64_t ts) const {
 namespace coroscope::inspector {
 
 std::size_t history::bytes_held() const {
-    std::size_t n = m_tasks.capacity() * sizeof(task_history) + m_step_begin.capacity() * sizeof(std::uint64_t) +
-                    m_step_task.capacity() * sizeof(std::uint32_t) + m_step_ts.capacity() * sizeof(std::uint64_t) +
-                    m_tick_first_step.capacity() * sizeof(std::uint64_t);
-    for (const task_history& t : m_tasks) n += t.intervals.bytes_held() + t.children.capacity() * sizeof(std::uint32_t);
+    std::size_t n = m_tasks.capacity() * sizeof(task_history) + m_step_begin.bytes_held() + m_step_task.bytes_held() +
+                    m_step_ts.bytes_held() + m_tick_first_step.bytes_held();
+    // The arena holds every task's segments (and its unused room); each list adds its indexes.
+    n += m_interval_bytes.bytes_held();
+    for (const task_history& t : m_tasks)
+        n += t.intervals.bytes_held() - t.intervals.segment_bytes() + t.children.capacity() * sizeof(std::uint32_t);
     return n;
 }
 

@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -55,6 +56,13 @@ double thread_cpu() {
     timespec t{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// Minor page faults taken by the calling thread so far: what growing the model on fresh memory costs.
+long thread_faults() {
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    return u.ru_minflt;
 }
 
 double process_cpu() {
@@ -117,6 +125,7 @@ struct program_run {
     // end), the thread that drains into the model (decode + fold), and the rest of the process
     // from the first step to the last event folded (the client's reading thread, mostly).
     double client_done_process_cpu = 0, drain_cpu = 0, other_cpu = 0;
+    long drain_faults = 0; // minor page faults of the thread that drains into the model
     bool client_ok = true;
     std::string client_note;
 };
@@ -219,10 +228,12 @@ void streaming(const std::string& address, program_run& out) {
     inspector::model model;
     if (!connect_and_continue(client, out)) return;
     const double cpu_at_start = thread_cpu();
+    const long faults_at_start = thread_faults();
     while (!client.wait_finished(1ms)) out.received += client.drain(model);
     out.received += client.drain(model);
     out.client_done_ns = uv_hrtime();
     out.drain_cpu = thread_cpu() - cpu_at_start;
+    out.drain_faults = thread_faults() - faults_at_start;
     out.client_done_process_cpu = process_cpu();
     for (auto& m : client.poll_messages())
         if (!m.is_reply && m.body.contains("disconnected")) out.client_note = "a client was disconnected";
@@ -238,8 +249,10 @@ void drain_after_end(const std::string& address, program_run& out) {
     if (!connect_and_continue(client, out)) return;
     client.wait_finished(60s);
     const double cpu_at_start = thread_cpu();
+    const long faults_at_start = thread_faults();
     out.received = client.drain(model);
     out.drain_cpu = thread_cpu() - cpu_at_start;
+    out.drain_faults = thread_faults() - faults_at_start;
     if (!client.exit_code()) out.client_note = "disconnected before the end (" + client.failure() + ")";
 }
 
@@ -354,7 +367,7 @@ int main() {
     double silent_c = silent_cpu.empty() ? 0 : bench::median(silent_cpu);
 
     // --- streaming --------------------------------------------------------------------------------
-    std::vector<double> stream_s, produce_s, program_ns, drain_ns, other_ns;
+    std::vector<double> stream_s, produce_s, program_ns, drain_ns, other_ns, drain_faults;
     program_run last_stream;
     bool zero_drops = true;
     // BENCH_LIVE_ONCE=1: one streaming run and no warmup (for valgrind --tool=callgrind).
@@ -380,18 +393,21 @@ int main() {
         program_ns.push_back(last_stream.cpu_seconds / n * 1e9);
         drain_ns.push_back(last_stream.drain_cpu / n * 1e9);
         other_ns.push_back(last_stream.other_cpu / n * 1e9);
+        drain_faults.push_back(static_cast<double>(last_stream.drain_faults) / n);
     }
     // One more run whose client drains only after the end: the drain thread's cost without the
     // program and the reading thread competing for the two cores (and their caches).
-    double drain_alone_ns = 0;
+    double drain_alone_ns = 0, drain_alone_faults = 0;
     if (only.empty() || only == "streaming" || only == "drain-after") {
         program_run r = run_program(true, drain_after_end);
-        if (r.client_ok && r.client_note.empty() && r.received == r.events)
+        if (r.client_ok && r.client_note.empty() && r.received == r.events) {
             drain_alone_ns = r.drain_cpu / static_cast<double>(r.events) * 1e9;
-        else
+            drain_alone_faults = static_cast<double>(r.drain_faults) / static_cast<double>(r.events);
+        } else {
             std::printf("drain-after-end run: %llu of %llu events received; %s\n",
                         static_cast<unsigned long long>(r.received), static_cast<unsigned long long>(r.events),
                         r.client_note.c_str());
+        }
     }
     double stream_rate = stream_s.empty() ? 0 : 1.0 / bench::median(stream_s) / 1e6;
     double produce_rate = produce_s.empty() ? 0 : static_cast<double>(last_stream.events) / bench::median(produce_s) / 1e6;
@@ -426,22 +442,24 @@ int main() {
                             fmt("%.2fx no client", stream_rate / none_rate), ">= 10 M events/s, 0 drops",
                             bench::check(stream_rate >= 10 && zero_drops)},
                        });
-    bench::print_table("The client's share alone: the same events from memory into a model (thread CPU time, no socket)",
-                       {
-                           {"fold into the model (on_events)", n_rec / folds.fold / 1e6, "M events/s",
-                            fmt("%.1f ns/event", folds.fold / n_rec * 1e9), "(info)", bench::verdict::none},
-                           {"decode the stream's bytes + fold", n_rec / folds.decode_fold / 1e6, "M events/s",
-                            fmt("%.1f ns/event", folds.decode_fold / n_rec * 1e9), "(info)", bench::verdict::none},
-                           {"fold, recorded with the agent attached", n_live / folds_live.fold / 1e6, "M events/s",
-                            fmt("%.1f ns/event", folds_live.fold / n_live * 1e9), "(info)", bench::verdict::none},
-                           {"decode + fold, recorded with the agent attached", n_live / folds_live.decode_fold / 1e6,
-                            "M events/s", fmt("%.1f ns/event", folds_live.decode_fold / n_live * 1e9), "(info)",
-                            bench::verdict::none},
-                       });
-    if (!program_ns.empty()) {
+    if (fold_part)
+        bench::print_table("The client's share alone: the same events from memory into a model (thread CPU time, no socket)",
+                           {
+                               {"fold into the model (on_events)", n_rec / folds.fold / 1e6, "M events/s",
+                                fmt("%.1f ns/event", folds.fold / n_rec * 1e9), "(info)", bench::verdict::none},
+                               {"decode the stream's bytes + fold", n_rec / folds.decode_fold / 1e6, "M events/s",
+                                fmt("%.1f ns/event", folds.decode_fold / n_rec * 1e9), "(info)", bench::verdict::none},
+                               {"fold, recorded with the agent attached", n_live / folds_live.fold / 1e6, "M events/s",
+                                fmt("%.1f ns/event", folds_live.fold / n_live * 1e9), "(info)", bench::verdict::none},
+                               {"decode + fold, recorded with the agent attached", n_live / folds_live.decode_fold / 1e6,
+                                "M events/s", fmt("%.1f ns/event", folds_live.decode_fold / n_live * 1e9), "(info)",
+                                bench::verdict::none},
+                           });
+    if (!program_ns.empty() || drain_alone_ns > 0) {
         // What each side costs per event in CPU time, whatever the load: the rate each could reach
         // alone on a free core, and the rate both sides could reach on this machine's two cores.
-        const double prog = bench::median(program_ns), drain = bench::median(drain_ns), other = bench::median(other_ns);
+        auto med = [](const std::vector<double>& v) { return v.empty() ? 0.0 : bench::median(v); };
+        const double prog = med(program_ns), drain = med(drain_ns), other = med(other_ns);
         const double total = prog + drain + other;
         bench::print_table("Live link: CPU time per event of each side while streaming (thread CPU time, medians)",
                            {
@@ -455,6 +473,11 @@ int main() {
                                 fmt("%.1f M events/s alone", 1e3 / drain_alone_ns), "(info)", bench::verdict::none},
                                {"all three, on 2 free cores", total, "ns/event",
                                 fmt("%.1f M events/s at most", 2e3 / total), "(info)", bench::verdict::none},
+                               // Growing the model on fresh memory: each minor fault maps (and zeroes) a page.
+                               {"client: drain thread's page faults while streaming", med(drain_faults) * 1e3,
+                                "per 1000 events", "", "(info)", bench::verdict::none},
+                               {"client: page faults of the drain after the end", drain_alone_faults * 1e3,
+                                "per 1000 events", "", "(info)", bench::verdict::none},
                            });
     }
     std::printf("(%llu events per run; streaming: %llu received, %llu dropped, %s)\n",

@@ -6,6 +6,8 @@
 //
 // Reads decode through a one-block cache, so scans in index order cost one decode per event.
 // The cache makes concurrent reads from two threads unsafe (as writes always were).
+#include <coroscope/inspector/byte_arena.hpp>
+#include <coroscope/inspector/chunked_vector.hpp>
 #include <coroscope/traces/event.hpp>
 #include <coroscope/traces/header.hpp>
 #include <coroscope/traces/trace.hpp>
@@ -73,15 +75,13 @@ public:
     friend bool operator==(const event_store& a, const std::vector<traces::event>& b);
 
 private:
-    // Encoded bytes live in fixed-size pages (no vector doubling slack); a block never spans pages.
-    static constexpr std::size_t page_bytes = std::size_t{1} << 18;
+    // Encoded bytes live in an arena (2 MiB huge pages, never copied as the store grows); a block
+    // never spans two of its blocks: room for a whole block is reserved when it begins.
     static constexpr std::size_t max_event_bytes = 64; // longest encoding of one event
-    const std::uint8_t* block_data(std::size_t block) const;
     void decode_block(std::size_t block) const;
 
-    std::vector<std::unique_ptr<std::uint8_t[]>> m_pages;
-    std::size_t m_page_used = page_bytes;     // bytes used in the last page
-    std::vector<std::uint64_t> m_block_start; // page * page_bytes + offset of each block
+    byte_arena m_bytes;
+    chunked_vector<const std::uint8_t*> m_block_start; // where each block's bytes begin
     std::size_t m_size = 0;
     traces::event m_prev{};                   // the previous event pushed (delta base within a block)
     // Decode cache: the events of one block.

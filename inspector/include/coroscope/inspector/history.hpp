@@ -1,6 +1,8 @@
 #pragma once
 // Facts about the whole trace, folded once over all events (and kept up to date live): each task's
 // name, parent and state intervals, where every step and tick begins. The timeline draws this.
+#include <coroscope/inspector/byte_arena.hpp>
+#include <coroscope/inspector/chunked_vector.hpp>
 #include <coroscope/inspector/snapshot.hpp>
 #include <coroscope/traces/event.hpp>
 
@@ -27,6 +29,10 @@ struct state_interval {
 // step, and one byte of state and reason). Reads look like a vector of state_interval returned by
 // value: size(), operator[], back(), random-access iterators. An interval ends where the next one
 // begins; the last one ends at the task's exit (or is open while the task lives).
+//
+// The bytes live in segments of the history's byte_arena (32 bytes, doubling to 16 KiB; an
+// interval never spans two), shared by all tasks: nothing is copied as a list grows, and all
+// tasks' intervals fill the same huge pages. Not copyable (a copy would share the segments).
 class interval_list {
     struct decoded {
         std::uint64_t ts = 0, step = 0;
@@ -35,11 +41,17 @@ class interval_list {
     };
     struct read_cursor {
         std::size_t index = static_cast<std::size_t>(-1); // the interval decoded last (none yet)
-        std::size_t offset = 0;                           // byte offset just after it
+        std::uint64_t offset = 0;                         // position just after it (see m_group)
         decoded cur;
     };
 
 public:
+    interval_list() = default;
+    interval_list(const interval_list&) = delete;
+    interval_list& operator=(const interval_list&) = delete;
+    interval_list(interval_list&&) noexcept = default;
+    interval_list& operator=(interval_list&&) noexcept = default;
+
     std::size_t size() const { return m_count; }
     bool empty() const { return m_count == 0; }
     state_interval operator[](std::size_t i) const {
@@ -47,7 +59,11 @@ public:
         return read(i, fresh);
     }
     state_interval back() const { return (*this)[m_count - 1]; }
-    std::size_t bytes_held() const { return m_bytes.capacity() + m_group.capacity() * sizeof(std::uint32_t); }
+    // Bytes of its segments and indexes (the arena's unused room is counted by the history).
+    std::size_t segment_bytes() const { return m_segment_bytes; }
+    std::size_t bytes_held() const {
+        return m_segment_bytes + m_segments.capacity() * sizeof(segment) + m_group.capacity() * sizeof(std::uint64_t);
+    }
 
     class iterator {
     public:
@@ -84,8 +100,8 @@ public:
     iterator end() const { return iterator(this, m_count); }
 
     // --- written by history only ---
-    // Begins a new interval (the previous one, if open, ends at ts).
-    void push(std::uint64_t ts, std::uint64_t step, task_state s, traces::wait_reason r);
+    // Begins a new interval (the previous one, if open, ends at ts), its bytes from `arena`.
+    void push(byte_arena& arena, std::uint64_t ts, std::uint64_t step, task_state s, traces::wait_reason r);
     // Ends the last interval at ts (the task exited).
     void close(std::uint64_t ts) { m_end_ts = ts; }
     bool open() const { return m_count > 0 && m_end_ts == state_interval::open_end; }
@@ -94,13 +110,22 @@ public:
 
 private:
     static constexpr std::size_t group = 16; // an index entry every `group` intervals
+    static constexpr std::uint32_t first_segment_bytes = 32;
+    static constexpr std::uint32_t max_segment_bytes = 16u << 10;
+    struct segment {
+        std::uint8_t* data;
+        std::uint32_t used;
+        std::uint32_t capacity;
+    };
     // Interval i, given where an earlier read stopped (reading i or i + 1 next is cheap).
     state_interval read(std::size_t i, read_cursor& cursor) const;
-    // Decodes the interval at `offset` (its deltas are against `prev`) and moves offset past it.
-    decoded decode_from(std::size_t& offset, const decoded& prev) const;
+    // Decodes the interval at position `at` (its deltas are against `prev`) and moves `at` past it.
+    decoded decode_from(std::uint64_t& at, const decoded& prev) const;
 
-    std::vector<std::uint8_t> m_bytes;
-    std::vector<std::uint32_t> m_group; // byte offset of intervals 0, group, 2*group, ...
+    std::vector<segment> m_segments;
+    std::size_t m_segment_bytes = 0;     // their capacities, summed
+    // Position (segment << 32 | byte offset in it) of intervals 0, group, 2*group, ...
+    std::vector<std::uint64_t> m_group;
     std::size_t m_count = 0;
     std::uint64_t m_end_ts = state_interval::open_end;
     std::uint64_t m_last_ts = 0, m_last_step = 0;
@@ -160,11 +185,14 @@ private:
     task_history& ensure_slow(std::uint32_t id, std::uint64_t ts);
     void enter_state(task_history& t, std::uint64_t ts, std::uint64_t step, task_state s, traces::wait_reason r);
 
+    // Every task's intervals live in m_interval_bytes (declared first: destroyed after the lists).
+    byte_arena m_interval_bytes;
     std::vector<task_history> m_tasks;
-    std::vector<std::uint64_t> m_step_begin;
-    std::vector<std::uint32_t> m_step_task;
-    std::vector<std::uint64_t> m_step_ts;
-    std::vector<std::uint64_t> m_tick_first_step;
+    // One entry per step or tick: millions in a long live session, so chunked (never copied on growth).
+    chunked_vector<std::uint64_t> m_step_begin;
+    chunked_vector<std::uint32_t> m_step_task;
+    chunked_vector<std::uint64_t> m_step_ts;
+    chunked_vector<std::uint64_t> m_tick_first_step;
     std::uint64_t m_first_ts = 0;
     std::uint64_t m_last_ts = 0;
     bool m_any = false;
