@@ -68,8 +68,10 @@ bool has_unobserved_failure_events(const traces::header& h) { return h.major > 1
 
 } // namespace
 
-std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
-    std::vector<lint_finding> out;
+struct lint_builder::state {
+    lint_options opt;
+    std::uint64_t next = 0;
+    std::vector<lint_finding> out; // the findings made while folding (result() adds the end's)
     snapshot s;
     lock_tracker locks;
     std::vector<task_track> tr;
@@ -77,216 +79,245 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
     std::set<std::vector<std::uint32_t>> cycles_reported;
     // exception text id -> (task, ts) of every frame or task that ended by an exception with that text
     std::map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::uint64_t>>> thrown;
-    auto track = [&](std::uint32_t id) -> task_track& {
-        if (id >= tr.size()) tr.resize(id + 1);
-        return tr[id];
-    };
     std::uint32_t running = 0;
     std::uint64_t busy_ns = 0;    // time in steps so far, all tasks (steps that spawned a process aside)
     std::uint64_t steps_done = 0; // steps ended so far
     // The longest step of every suffix of the steps so far: (step index, duration), durations
     // decreasing. The longest step since index i is the first entry at or after i.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> suffix_max;
-    auto longest_since = [&](std::uint64_t index) -> std::uint64_t {
+
+    task_track& track(std::uint32_t id) {
+        if (id >= tr.size()) tr.resize(id + 1);
+        return tr[id];
+    }
+    std::uint64_t longest_since(std::uint64_t index) const {
         auto it = std::lower_bound(suffix_max.begin(), suffix_max.end(), index,
                                    [](const auto& entry, std::uint64_t i) { return entry.first < i; });
         return it == suffix_max.end() ? 0 : it->second;
-    };
-    for (const traces::event& e : m.trace().events) {
-        if (e.task != 0) track(e.task);
-        // A join names a task in `a` (the joined task; the ended joinee as waker): make room for it
-        // before references into `tr` are taken below.
-        if ((e.kind == event_kind::task_suspend || e.kind == event_kind::task_ready) &&
-            static_cast<wait_reason>(e.code) == wait_reason::join && e.a != 0)
-            track(e.a);
-        switch (e.kind) {
-        case event_kind::task_spawn:
-            tr[e.task].parent = e.a;
-            if (e.a != 0) track(e.a).children.push_back(e.task);
-            break;
-        case event_kind::task_ready: {
-            task_track& t = tr[e.task];
-            auto cause = static_cast<wait_reason>(e.code);
-            const task_snapshot* before = s.task(e.task);
-            if (before && before->state == task_state::waiting && is_object_wait(before->reason)) {
-                if (cause == before->reason) {
-                    last_signal_ts[before->target] = e.ts_ns;
-                } else if (cause == wait_reason::cancel && !t.in_deadlock && !bounded_by_timeout(m, e.task)) {
-                    auto it = last_signal_ts.find(before->target);
-                    bool signaled = it != last_signal_ts.end() && it->second >= t.wait_ts;
-                    if (!signaled) {
-                        std::string nobody = " and nobody signaled it; it only ended by cancellation";
-                        if (before->reason == wait_reason::mutex) {
-                            std::uint32_t holder = locks.mutex_holder(before->target);
-                            nobody = locks.exact() || holder != 0
-                                         ? " and the mutex was never handed to it" +
-                                               (holder ? " (held by " + task_ref(m, holder) + ")" : std::string()) +
-                                               "; it only ended by cancellation"
-                                         : " and the mutex was never handed over (its holder is unknown: no lock "
-                                           "events); it only ended by cancellation";
-                        }
-                        out.push_back({lint_kind::lost_wakeup, e.step, e.task,
-                                       task_ref(m, e.task) + " waited (" + describe_await(m, before->reason, before->target) +
-                                           ") from step " + std::to_string(t.wait_step) + nobody +
-                                           (e.a ? " from " + task_ref(m, e.a) : std::string()),
-                                       {}});
+    }
+    void apply(const model& m, const traces::event& e);
+};
+
+lint_builder::lint_builder(lint_options options) : m_state(std::make_unique<state>()) { m_state->opt = options; }
+lint_builder::~lint_builder() = default;
+lint_builder::lint_builder(const lint_builder& other) : m_state(std::make_unique<state>(*other.m_state)) {}
+lint_builder& lint_builder::operator=(const lint_builder& other) {
+    if (this != &other) m_state = std::make_unique<state>(*other.m_state);
+    return *this;
+}
+lint_builder::lint_builder(lint_builder&&) noexcept = default;
+lint_builder& lint_builder::operator=(lint_builder&&) noexcept = default;
+std::uint64_t lint_builder::next() const { return m_state->next; }
+
+void lint_builder::feed(const model& m, std::uint64_t end) {
+    state& st = *m_state;
+    const auto& events = m.trace().events;
+    end = std::min<std::uint64_t>(end, events.size());
+    if (st.next >= end) return;
+    for (auto it = decltype(events.begin())(&events, st.next); st.next < end; ++it, ++st.next) st.apply(m, *it);
+}
+
+void lint_builder::state::apply(const model& m, const traces::event& e) {
+    if (e.task != 0) track(e.task);
+    // A join names a task in `a` (the joined task; the ended joinee as waker): make room for it
+    // before references into `tr` are taken below.
+    if ((e.kind == event_kind::task_suspend || e.kind == event_kind::task_ready) &&
+        static_cast<wait_reason>(e.code) == wait_reason::join && e.a != 0)
+        track(e.a);
+    switch (e.kind) {
+    case event_kind::task_spawn:
+        tr[e.task].parent = e.a;
+        if (e.a != 0) track(e.a).children.push_back(e.task);
+        break;
+    case event_kind::task_ready: {
+        task_track& t = tr[e.task];
+        auto cause = static_cast<wait_reason>(e.code);
+        const task_snapshot* before = s.task(e.task);
+        if (before && before->state == task_state::waiting && is_object_wait(before->reason)) {
+            if (cause == before->reason) {
+                last_signal_ts[before->target] = e.ts_ns;
+            } else if (cause == wait_reason::cancel && !t.in_deadlock && !bounded_by_timeout(m, e.task)) {
+                auto it = last_signal_ts.find(before->target);
+                bool signaled = it != last_signal_ts.end() && it->second >= t.wait_ts;
+                if (!signaled) {
+                    std::string nobody = " and nobody signaled it; it only ended by cancellation";
+                    if (before->reason == wait_reason::mutex) {
+                        std::uint32_t holder = locks.mutex_holder(before->target);
+                        nobody = locks.exact() || holder != 0
+                                     ? " and the mutex was never handed to it" +
+                                           (holder ? " (held by " + task_ref(m, holder) + ")" : std::string()) +
+                                           "; it only ended by cancellation"
+                                     : " and the mutex was never handed over (its holder is unknown: no lock "
+                                       "events); it only ended by cancellation";
                     }
-                }
-            }
-            if (cause == wait_reason::join && e.a != 0) track(e.a).joined = true;
-            if (!t.ready) {
-                t.ready = true;
-                t.ready_cause = cause;
-                t.ready_tick = e.tick;
-                t.ready_step = e.step;
-                t.ready_ts = e.ts_ns;
-                t.busy_at_ready = busy_ns;
-                t.steps_at_ready = steps_done;
-            }
-            t.in_deadlock = false;
-            if (running != 0 && running != e.task) tr[running].others_ready = true;
-            break;
-        }
-        case event_kind::task_resume: {
-            task_track& t = tr[e.task];
-            if (t.ready && !t.starvation_reported) {
-                // One long step ahead of it is the long-step lint's finding; starvation is what
-                // the others add up to without the longest one.
-                std::uint64_t ran = busy_ns - t.busy_at_ready;
-                std::uint64_t longest = longest_since(t.steps_at_ready);
-                std::uint64_t ahead = ran - std::min(ran, longest);
-                if (e.tick > t.ready_tick + opt.starvation_ticks) {
-                    t.starvation_reported = true;
-                    out.push_back({lint_kind::starvation, e.step, e.task,
-                                   task_ref(m, e.task) + " was ready from tick " + std::to_string(t.ready_tick) +
-                                       " (step " + std::to_string(t.ready_step) + ") and ran only in tick " +
-                                       std::to_string(e.tick) + ": " + std::to_string(e.tick - t.ready_tick) +
-                                       " ticks > " + std::to_string(opt.starvation_ticks),
-                                   {}});
-                } else if (t.ready_cause != wait_reason::yield && t.ready_cause != wait_reason::spawn &&
-                           ahead > opt.starvation_ns) {
-                    // Woken from a wait (a timer, IO, a channel...), it sat in the run queue while
-                    // other tasks' steps used the loop.
-                    t.starvation_reported = true;
-                    out.push_back({lint_kind::starvation, e.step, e.task,
-                                   task_ref(m, e.task) + " was woken (" + std::string(traces::to_string(t.ready_cause)) +
-                                       ") at step " + std::to_string(t.ready_step) + " and ran only " +
-                                       format_duration(e.ts_ns - t.ready_ts) + " later: " +
-                                       std::to_string(steps_done - t.steps_at_ready) + " steps of other tasks ran " +
-                                       format_duration(ran) + " ahead of it, " + format_duration(ahead) +
-                                       " without the longest (limit " + format_duration(opt.starvation_ns) + ")",
+                    out.push_back({lint_kind::lost_wakeup, e.step, e.task,
+                                   task_ref(m, e.task) + " waited (" + describe_await(m, before->reason, before->target) +
+                                       ") from step " + std::to_string(t.wait_step) + nobody +
+                                       (e.a ? " from " + task_ref(m, e.a) : std::string()),
                                    {}});
                 }
             }
-            t.ready = false;
-            t.running = true;
-            t.resume_ts = e.ts_ns;
-            t.resume_step = e.step;
-            t.spawned_process = false;
-            running = e.task;
-            break;
         }
-        case event_kind::task_suspend:
-        case event_kind::task_exit: {
-            task_track& t = tr[e.task];
-            std::uint64_t d = e.ts_ns - t.resume_ts;
-            if (t.running && d > opt.long_step_ns && !t.spawned_process) {
-                out.push_back({lint_kind::long_step, t.resume_step, e.task,
-                               "step " + std::to_string(t.resume_step) + " of " + task_ref(m, e.task) + " ran " +
-                                   format_duration(d) + " without yielding (limit " +
-                                   format_duration(opt.long_step_ns) + "): every other task waited",
+        if (cause == wait_reason::join && e.a != 0) track(e.a).joined = true;
+        if (!t.ready) {
+            t.ready = true;
+            t.ready_cause = cause;
+            t.ready_tick = e.tick;
+            t.ready_step = e.step;
+            t.ready_ts = e.ts_ns;
+            t.busy_at_ready = busy_ns;
+            t.steps_at_ready = steps_done;
+        }
+        t.in_deadlock = false;
+        if (running != 0 && running != e.task) tr[running].others_ready = true;
+        break;
+    }
+    case event_kind::task_resume: {
+        task_track& t = tr[e.task];
+        if (t.ready && !t.starvation_reported) {
+            // One long step ahead of it is the long-step lint's finding; starvation is what
+            // the others add up to without the longest one.
+            std::uint64_t ran = busy_ns - t.busy_at_ready;
+            std::uint64_t longest = longest_since(t.steps_at_ready);
+            std::uint64_t ahead = ran - std::min(ran, longest);
+            if (e.tick > t.ready_tick + opt.starvation_ticks) {
+                t.starvation_reported = true;
+                out.push_back({lint_kind::starvation, e.step, e.task,
+                               task_ref(m, e.task) + " was ready from tick " + std::to_string(t.ready_tick) +
+                                   " (step " + std::to_string(t.ready_step) + ") and ran only in tick " +
+                                   std::to_string(e.tick) + ": " + std::to_string(e.tick - t.ready_tick) +
+                                   " ticks > " + std::to_string(opt.starvation_ticks),
+                               {}});
+            } else if (t.ready_cause != wait_reason::yield && t.ready_cause != wait_reason::spawn &&
+                       ahead > opt.starvation_ns) {
+                // Woken from a wait (a timer, IO, a channel...), it sat in the run queue while
+                // other tasks' steps used the loop.
+                t.starvation_reported = true;
+                out.push_back({lint_kind::starvation, e.step, e.task,
+                               task_ref(m, e.task) + " was woken (" + std::string(traces::to_string(t.ready_cause)) +
+                                   ") at step " + std::to_string(t.ready_step) + " and ran only " +
+                                   format_duration(e.ts_ns - t.ready_ts) + " later: " +
+                                   std::to_string(steps_done - t.steps_at_ready) + " steps of other tasks ran " +
+                                   format_duration(ran) + " ahead of it, " + format_duration(ahead) +
+                                   " without the longest (limit " + format_duration(opt.starvation_ns) + ")",
                                {}});
             }
-            if (t.running && !t.spawned_process) { // uv_spawn blocks by necessity, like for long-step
-                while (!suffix_max.empty() && suffix_max.back().second <= d) suffix_max.pop_back();
-                suffix_max.emplace_back(steps_done, d);
-                busy_ns += d;
-            }
-            if (t.running) ++steps_done;
-            if (e.kind == event_kind::task_exit) {
-                const task_snapshot* before = s.task(e.task);
-                bool first_step = before && before->steps == 1;
-                if (t.running && first_step && d >= opt.never_yielding_ns && t.others_ready) {
-                    out.push_back({lint_kind::never_yielding, t.resume_step, e.task,
-                                   task_ref(m, e.task) + " ran its whole life in one step of " + format_duration(d) +
-                                       " and never yielded while other tasks were ready",
-                                   {}});
-                }
-                auto status = static_cast<traces::exit_status>(e.code);
-                t.exited = true;
-                t.status = status;
-                t.exit_step = e.step;
-                if (status == traces::exit_status::failed) {
-                    t.failed = true;
-                    t.failed_error = e.a;
-                    t.failed_step = e.step;
-                    t.failed_ts = e.ts_ns;
-                    if (e.a != 0) thrown[e.a].push_back({e.task, e.ts_ns});
-                }
-                // Its children still alive outlive it: nobody owns them any more unless joined.
-                for (std::uint32_t id : tr[e.task].children) {
-                    task_track& c = tr[id];
-                    const task_snapshot* cs = s.task(id);
-                    if (c.exited || !cs || c.orphaned) continue;
-                    c.orphaned = true;
-                    c.orphaned_step = e.step;
-                    c.orphaned_ts = e.ts_ns;
-                    c.state_at_orphan = cs->state;
-                }
-            } else if (static_cast<wait_reason>(e.code) == wait_reason::join) {
-                track(e.a).joined = true;
-            }
-            t.running = false;
-            t.others_ready = false;
-            t.ready = false;
-            t.wait_ts = e.ts_ns;
-            t.wait_step = e.step;
-            if (running == e.task) running = 0;
-            break;
         }
-        case event_kind::unobserved_failure:
-            if (e.task != 0 && !tr[e.task].unobserved) {
-                tr[e.task].unobserved = true;
-                tr[e.task].unobserved_step = e.step;
-                if (tr[e.task].failed_error == 0) tr[e.task].failed_error = e.a;
-            }
-            break;
-        case event_kind::resource_open:
-            if (static_cast<traces::resource_kind>(e.code) == traces::resource_kind::process && running != 0)
-                tr[running].spawned_process = true;
-            break;
-        case event_kind::frame_exit:
-            if (e.code != 0 && e.a != 0) thrown[e.a].push_back({e.task, e.ts_ns});
-            break;
-        default: break;
+        t.ready = false;
+        t.running = true;
+        t.resume_ts = e.ts_ns;
+        t.resume_step = e.step;
+        t.spawned_process = false;
+        running = e.task;
+        break;
+    }
+    case event_kind::task_suspend:
+    case event_kind::task_exit: {
+        task_track& t = tr[e.task];
+        std::uint64_t d = e.ts_ns - t.resume_ts;
+        if (t.running && d > opt.long_step_ns && !t.spawned_process) {
+            out.push_back({lint_kind::long_step, t.resume_step, e.task,
+                           "step " + std::to_string(t.resume_step) + " of " + task_ref(m, e.task) + " ran " +
+                               format_duration(d) + " without yielding (limit " +
+                               format_duration(opt.long_step_ns) + "): every other task waited",
+                           {}});
         }
-        locks.apply(e, s);
-        s.apply(e);
-        if (e.kind == event_kind::task_resume && s.run_queue().size() > 0) tr[e.task].others_ready = true;
-        if (e.kind == event_kind::task_suspend) {
-            auto r = static_cast<wait_reason>(e.code);
-            if (r == wait_reason::join || r == wait_reason::mutex || r == wait_reason::semaphore) {
-                wait_cycle c = cycle_through(s, locks, e.task);
-                if (!c.awaits.empty()) {
-                    std::vector<std::uint32_t> key = c.tasks();
-                    std::sort(key.begin(), key.end());
-                    for (std::uint32_t id : key) tr[id].in_deadlock = true;
-                    if (cycles_reported.insert(key).second) {
-                        std::string why = "deadlock: " + std::to_string(key.size()) + " tasks wait on each other: ";
-                        for (std::size_t i = 0; i < c.awaits.size(); ++i) {
-                            const cycle_await& a = c.awaits[i];
-                            if (i) why += "; ";
-                            why += task_ref(m, a.task) + " waits (" + describe_await(m, a.reason, a.target) + ")";
-                            if (a.reason == wait_reason::mutex || a.reason == wait_reason::semaphore)
-                                why += " held by task " + std::to_string(a.next);
-                        }
-                        out.push_back({lint_kind::deadlock, e.step, e.task, why, c});
+        if (t.running && !t.spawned_process) { // uv_spawn blocks by necessity, like for long-step
+            while (!suffix_max.empty() && suffix_max.back().second <= d) suffix_max.pop_back();
+            suffix_max.emplace_back(steps_done, d);
+            busy_ns += d;
+        }
+        if (t.running) ++steps_done;
+        if (e.kind == event_kind::task_exit) {
+            const task_snapshot* before = s.task(e.task);
+            bool first_step = before && before->steps == 1;
+            if (t.running && first_step && d >= opt.never_yielding_ns && t.others_ready) {
+                out.push_back({lint_kind::never_yielding, t.resume_step, e.task,
+                               task_ref(m, e.task) + " ran its whole life in one step of " + format_duration(d) +
+                                   " and never yielded while other tasks were ready",
+                               {}});
+            }
+            auto status = static_cast<traces::exit_status>(e.code);
+            t.exited = true;
+            t.status = status;
+            t.exit_step = e.step;
+            if (status == traces::exit_status::failed) {
+                t.failed = true;
+                t.failed_error = e.a;
+                t.failed_step = e.step;
+                t.failed_ts = e.ts_ns;
+                if (e.a != 0) thrown[e.a].push_back({e.task, e.ts_ns});
+            }
+            // Its children still alive outlive it: nobody owns them any more unless joined.
+            for (std::uint32_t id : tr[e.task].children) {
+                task_track& c = tr[id];
+                const task_snapshot* cs = s.task(id);
+                if (c.exited || !cs || c.orphaned) continue;
+                c.orphaned = true;
+                c.orphaned_step = e.step;
+                c.orphaned_ts = e.ts_ns;
+                c.state_at_orphan = cs->state;
+            }
+        } else if (static_cast<wait_reason>(e.code) == wait_reason::join) {
+            track(e.a).joined = true;
+        }
+        t.running = false;
+        t.others_ready = false;
+        t.ready = false;
+        t.wait_ts = e.ts_ns;
+        t.wait_step = e.step;
+        if (running == e.task) running = 0;
+        break;
+    }
+    case event_kind::unobserved_failure:
+        if (e.task != 0 && !tr[e.task].unobserved) {
+            tr[e.task].unobserved = true;
+            tr[e.task].unobserved_step = e.step;
+            if (tr[e.task].failed_error == 0) tr[e.task].failed_error = e.a;
+        }
+        break;
+    case event_kind::resource_open:
+        if (static_cast<traces::resource_kind>(e.code) == traces::resource_kind::process && running != 0)
+            tr[running].spawned_process = true;
+        break;
+    case event_kind::frame_exit:
+        if (e.code != 0 && e.a != 0) thrown[e.a].push_back({e.task, e.ts_ns});
+        break;
+    default: break;
+    }
+    locks.apply(e, s);
+    s.apply(e);
+    if (e.kind == event_kind::task_resume && s.run_queue().size() > 0) tr[e.task].others_ready = true;
+    if (e.kind == event_kind::task_suspend) {
+        auto r = static_cast<wait_reason>(e.code);
+        if (r == wait_reason::join || r == wait_reason::mutex || r == wait_reason::semaphore) {
+            wait_cycle c = cycle_through(s, locks, e.task);
+            if (!c.awaits.empty()) {
+                std::vector<std::uint32_t> key = c.tasks();
+                std::sort(key.begin(), key.end());
+                for (std::uint32_t id : key) tr[id].in_deadlock = true;
+                if (cycles_reported.insert(key).second) {
+                    std::string why = "deadlock: " + std::to_string(key.size()) + " tasks wait on each other: ";
+                    for (std::size_t i = 0; i < c.awaits.size(); ++i) {
+                        const cycle_await& a = c.awaits[i];
+                        if (i) why += "; ";
+                        why += task_ref(m, a.task) + " waits (" + describe_await(m, a.reason, a.target) + ")";
+                        if (a.reason == wait_reason::mutex || a.reason == wait_reason::semaphore)
+                            why += " held by task " + std::to_string(a.next);
                     }
+                    out.push_back({lint_kind::deadlock, e.step, e.task, why, c});
                 }
             }
         }
     }
+}
 
+std::vector<lint_finding> lint_builder::result(const model& m) const {
+    const state& st = *m_state;
+    std::vector<lint_finding> out = st.out;
+    const snapshot& s = st.s;
+    const std::vector<task_track>& tr = st.tr;
+    const auto& thrown = st.thrown;
     const history& h = m.history();
     // Swallowed exceptions. Since format 1.1 the scheduler says it: unobserved_failure names each
     // failed task whose exception nobody can read any more (no join handle left), so no guessing.
@@ -335,7 +366,7 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
             if (t.known && t.state == task_state::waiting && t.reason == wait_reason::join) joined_at_end.insert(t.target);
         for (const task_snapshot& t : s.tasks()) {
             if (!t.known || t.state == task_state::done) continue;
-            task_track& tt = tr[t.id];
+            const task_track& tt = tr[t.id];
             if (tt.in_deadlock) continue;
             if (t.state == task_state::waiting && is_object_wait(t.reason)) {
                 out.push_back({lint_kind::lost_wakeup, m.step_count(), t.id,
@@ -356,6 +387,13 @@ std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
     }
     std::stable_sort(out.begin(), out.end(), [](const lint_finding& a, const lint_finding& b) { return a.step < b.step; });
     return out;
+}
+
+
+std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
+    lint_builder b(opt);
+    b.feed(m, m.trace().events.size());
+    return b.result(m);
 }
 
 } // namespace coroscope::inspector

@@ -1,22 +1,24 @@
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/inspector/resources.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace coroscope::inspector {
 
 using traces::event_kind;
 
-std::vector<resource_lane> resource_lanes(const model& m) {
-    std::map<std::uint32_t, resource_lane> lanes;
-    // The open episode of each waiting task: (resource, index in its lane).
-    std::map<std::uint32_t, std::pair<std::uint32_t, std::size_t>> open;
+void resource_builder::feed(const model& m, std::uint64_t end) {
+    const auto& events = m.trace().events;
+    end = std::min<std::uint64_t>(end, events.size());
+    if (m_next >= end) return;
     auto lane = [&](std::uint32_t id) -> resource_lane& {
-        resource_lane& l = lanes[id];
+        resource_lane& l = m_lanes[id];
         l.id = id;
         return l;
     };
-    for (const traces::event& e : m.trace().events) {
+    for (auto it = decltype(events.begin())(&events, m_next); m_next < end; ++it, ++m_next) {
+        const traces::event& e = *it;
         switch (e.kind) {
         case event_kind::resource_open: {
             if (static_cast<traces::resource_kind>(e.code) == traces::resource_kind::timer) break;
@@ -27,7 +29,7 @@ std::vector<resource_lane> resource_lanes(const model& m) {
             break;
         }
         case event_kind::resource_close:
-            if (lanes.count(e.a)) lanes[e.a].close_ts = e.ts_ns;
+            if (auto l = m_lanes.find(e.a); l != m_lanes.end()) l->second.close_ts = e.ts_ns;
             break;
         case event_kind::io_wait: {
             resource_lane& l = lane(e.a);
@@ -37,7 +39,7 @@ std::vector<resource_lane> resource_lanes(const model& m) {
             ep.wait_ts = e.ts_ns;
             ep.wait_step = e.step;
             l.episodes.push_back(ep);
-            open[e.task] = {e.a, l.episodes.size() - 1};
+            m_open[e.task] = {e.a, l.episodes.size() - 1};
             break;
         }
         case event_kind::io_ready: {
@@ -45,36 +47,47 @@ std::vector<resource_lane> resource_lanes(const model& m) {
                 ++lane(e.a).unwaited_ready;
                 break;
             }
-            auto it = open.find(e.task);
-            if (it == open.end() || it->second.first != e.a) break;
-            io_episode& ep = lanes[e.a].episodes[it->second.second];
+            auto o = m_open.find(e.task);
+            if (o == m_open.end() || o->second.first != e.a) break;
+            io_episode& ep = m_lanes[e.a].episodes[o->second.second];
             ep.ready = true;
             ep.ready_ts = e.ts_ns;
             ep.result = static_cast<std::int64_t>(e.b);
             break;
         }
         case event_kind::task_resume: {
-            auto it = open.find(e.task);
-            if (it == open.end()) break;
-            io_episode& ep = lanes[it->second.first].episodes[it->second.second];
+            auto o = m_open.find(e.task);
+            if (o == m_open.end()) break;
+            io_episode& ep = m_lanes[o->second.first].episodes[o->second.second];
             ep.resumed = true;
             ep.resume_ts = e.ts_ns;
             ep.resume_step = e.step;
-            open.erase(it);
+            // An episode is resumed once (its entry in m_open goes) and is ready before that if at
+            // all (io_ready finds it through m_open): its latency is final here.
+            if (ep.ready && ep.resume_ts >= ep.ready_ts) m_latencies[o->second.first].add(ep.resume_ts - ep.ready_ts);
+            m_open.erase(o);
             break;
         }
         default: break;
         }
     }
+}
+
+std::vector<resource_lane> resource_builder::result() {
     std::vector<resource_lane> out;
-    for (auto& [id, l] : lanes) {
-        std::vector<std::uint64_t> latencies;
-        for (const io_episode& ep : l.episodes)
-            if (ep.ready && ep.resumed && ep.resume_ts >= ep.ready_ts) latencies.push_back(ep.resume_ts - ep.ready_ts);
-        l.ready_to_resume = summarize(std::move(latencies));
-        out.push_back(std::move(l));
+    out.reserve(m_lanes.size());
+    for (const auto& [id, l] : m_lanes) {
+        out.push_back(l);
+        auto lat = m_latencies.find(id);
+        out.back().ready_to_resume = lat == m_latencies.end() ? latency_summary{} : lat->second.summary();
     }
     return out;
+}
+
+std::vector<resource_lane> resource_lanes(const model& m) {
+    resource_builder b;
+    b.feed(m, m.trace().events.size());
+    return b.result();
 }
 
 std::vector<task_failure> task_failures(const model& m) {

@@ -17,13 +17,14 @@ std::string format_duration(std::uint64_t ns) {
     return buf;
 }
 
-latency_summary summarize(std::vector<std::uint64_t> values) {
+namespace {
+
+// Nearest rank over sorted values: the smallest value with at least p of the values at or below it.
+latency_summary summary_of_sorted(const std::vector<std::uint64_t>& values) {
     latency_summary s;
     s.count = values.size();
     if (values.empty()) return s;
-    std::sort(values.begin(), values.end());
     auto rank = [&](double p) {
-        // Nearest rank: the smallest value with at least p of the values at or below it.
         auto n = static_cast<std::size_t>(p * static_cast<double>(values.size()) + 0.999999);
         return values[std::clamp<std::size_t>(n, 1, values.size()) - 1];
     };
@@ -33,6 +34,27 @@ latency_summary summarize(std::vector<std::uint64_t> values) {
     s.max = values.back();
     for (std::uint64_t v : values) s.total += v;
     return s;
+}
+
+} // namespace
+
+latency_summary summarize(std::vector<std::uint64_t> values) {
+    std::sort(values.begin(), values.end());
+    return summary_of_sorted(values);
+}
+
+void duration_set::add_all(const duration_set& other) {
+    m_values.insert(m_values.end(), other.m_values.begin(), other.m_values.end());
+}
+
+latency_summary duration_set::summary() {
+    if (m_sorted < m_values.size()) {
+        auto middle = m_values.begin() + static_cast<std::ptrdiff_t>(m_sorted);
+        std::sort(middle, m_values.end());
+        std::inplace_merge(m_values.begin(), middle, m_values.end());
+        m_sorted = m_values.size();
+    }
+    return summary_of_sorted(m_values);
 }
 
 std::string_view step_bucket_label(std::size_t bucket) {
@@ -47,55 +69,92 @@ std::size_t step_bucket(std::uint64_t d) {
     return step_bucket_count - 1;
 }
 
-trace_stats compute_stats(const model& m) {
-    const history& h = m.history();
-    trace_stats out;
-    out.duration_ns = h.last_ts() - h.first_ts();
-    std::size_t n = h.tasks().size();
-    std::vector<std::vector<std::uint64_t>> durations(n + 1), latencies(n + 1);
-    std::vector<std::uint64_t> resume_ts(n + 1, 0), ready_ts(n + 1, 0);
-    std::vector<bool> running(n + 1, false), ready(n + 1, false);
-    for (const traces::event& e : m.trace().events) {
-        if (e.task == 0 || e.task > n) continue;
+void stats_builder::feed(const model& m, std::uint64_t end) {
+    const auto& events = m.trace().events;
+    end = std::min<std::uint64_t>(end, events.size());
+    if (m_next >= end) return;
+    for (auto it = decltype(events.begin())(&events, m_next); m_next < end; ++it, ++m_next) {
+        const traces::event& e = *it;
+        if (e.task == 0) continue;
+        if (e.task >= m_tasks.size()) {
+            if (e.kind != event_kind::task_ready && e.kind != event_kind::task_resume &&
+                e.kind != event_kind::task_suspend && e.kind != event_kind::task_exit)
+                continue;
+            m_tasks.resize(e.task + 1);
+        }
+        task_fold& t = m_tasks[e.task];
         switch (e.kind) {
-        case event_kind::task_spawn: break;
         case event_kind::task_ready:
-            if (!ready[e.task]) ready_ts[e.task] = e.ts_ns; // the first time it became ready
-            ready[e.task] = true;
+            if (!t.ready) t.ready_ts = e.ts_ns; // the first time it became ready
+            t.ready = true;
             break;
         case event_kind::task_resume:
-            if (ready[e.task]) latencies[e.task].push_back(e.ts_ns >= ready_ts[e.task] ? e.ts_ns - ready_ts[e.task] : 0);
-            ready[e.task] = false;
-            running[e.task] = true;
-            resume_ts[e.task] = e.ts_ns;
+            if (t.ready) {
+                const std::uint64_t l = e.ts_ns >= t.ready_ts ? e.ts_ns - t.ready_ts : 0;
+                t.latencies.add(l);
+                ++t.ready_histogram[step_bucket(l)];
+                if (t.counted) m_all_latencies.add(l);
+            }
+            t.ready = false;
+            t.running = true;
+            t.resume_ts = e.ts_ns;
             break;
         case event_kind::task_suspend:
         case event_kind::task_exit:
-            if (running[e.task]) durations[e.task].push_back(e.ts_ns >= resume_ts[e.task] ? e.ts_ns - resume_ts[e.task] : 0);
-            running[e.task] = false;
-            ready[e.task] = false;
+            if (t.running) {
+                const std::uint64_t d = e.ts_ns >= t.resume_ts ? e.ts_ns - t.resume_ts : 0;
+                t.durations.add(d);
+                t.busy_ns += d;
+                ++t.step_histogram[step_bucket(d)];
+                if (t.counted) m_all_durations.add(d);
+            }
+            t.running = false;
+            t.ready = false;
             break;
         default: break;
         }
     }
-    std::vector<std::uint64_t> all_durations, all_latencies;
+}
+
+trace_stats stats_builder::result(const model& m) {
+    const history& h = m.history();
+    trace_stats out;
+    out.duration_ns = h.last_ts() - h.first_ts();
+    // Only the tasks the history knows are reported (and make the totals); a task becomes known
+    // once, so its values join the totals the first time it is seen known here.
+    if (m_tasks.size() < h.tasks().size() + 1) m_tasks.resize(h.tasks().size() + 1);
+    out.tasks.reserve(h.tasks().size());
     for (const task_history& th : h.tasks()) {
         if (!th.known) continue;
+        task_fold& f = m_tasks[th.id];
+        if (!f.counted) {
+            f.counted = true;
+            m_all_durations.add_all(f.durations);
+            m_all_latencies.add_all(f.latencies);
+        }
         task_stats t;
         t.id = th.id;
         t.steps = th.steps;
-        for (std::uint64_t d : durations[th.id]) {
-            t.busy_ns += d;
-            ++t.step_histogram[step_bucket(d)];
-        }
-        for (std::uint64_t l : latencies[th.id]) ++t.ready_histogram[step_bucket(l)];
-        t.step_duration = summarize(durations[th.id]);
-        t.ready_latency = summarize(latencies[th.id]);
-        for (const state_interval& iv : th.intervals) {
-            if (iv.state != task_state::waiting) continue;
+        t.busy_ns = f.busy_ns;
+        t.step_histogram = f.step_histogram;
+        t.ready_histogram = f.ready_histogram;
+        t.step_duration = f.durations.summary();
+        t.ready_latency = f.latencies.summary();
+        // Time waiting by reason from the intervals: every interval but the last ends where the
+        // next begins, for good, so it is summed once; the last one (maybe open) each time.
+        const interval_list& ivs = th.intervals;
+        auto add_wait = [&](const state_interval& iv, std::array<std::uint64_t, traces::wait_reason_count>& into) {
+            if (iv.state != task_state::waiting) return;
             std::uint64_t end = iv.end_ts == state_interval::open_end ? h.last_ts() : iv.end_ts;
             auto r = static_cast<std::size_t>(iv.reason);
-            if (r < t.waiting_ns.size() && end > iv.begin_ts) t.waiting_ns[r] += end - iv.begin_ts;
+            if (r < into.size() && end > iv.begin_ts) into[r] += end - iv.begin_ts;
+        };
+        if (!ivs.empty()) {
+            for (auto it = ivs.begin() + static_cast<std::ptrdiff_t>(f.waits_summed); f.waits_summed + 1 < ivs.size();
+                 ++it, ++f.waits_summed)
+                add_wait(*it, f.waited);
+            t.waiting_ns = f.waited;
+            add_wait(ivs.back(), t.waiting_ns);
         }
         out.total.steps += t.steps;
         out.total.busy_ns += t.busy_ns;
@@ -104,13 +163,17 @@ trace_stats compute_stats(const model& m) {
             out.total.ready_histogram[b] += t.ready_histogram[b];
         }
         for (std::size_t r = 0; r < t.waiting_ns.size(); ++r) out.total.waiting_ns[r] += t.waiting_ns[r];
-        all_durations.insert(all_durations.end(), durations[th.id].begin(), durations[th.id].end());
-        all_latencies.insert(all_latencies.end(), latencies[th.id].begin(), latencies[th.id].end());
         out.tasks.push_back(t);
     }
-    out.total.step_duration = summarize(std::move(all_durations));
-    out.total.ready_latency = summarize(std::move(all_latencies));
+    out.total.step_duration = m_all_durations.summary();
+    out.total.ready_latency = m_all_latencies.summary();
     return out;
+}
+
+trace_stats compute_stats(const model& m) {
+    stats_builder b;
+    b.feed(m, m.trace().events.size());
+    return b.result(m);
 }
 
 namespace {

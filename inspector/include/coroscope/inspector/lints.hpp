@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,30 @@ struct lint_finding {
 };
 
 std::vector<lint_finding> run_lints(const model& m, const lint_options& options = {});
+
+// run_lints as a fold that can be resumed: feed() takes the events the trace gained since the last
+// call (live: a slice per frame), result() gives the findings of what was fed so far plus those
+// judged at the end (leaked tasks, lost wake-ups, swallowed exceptions: from m's history and header
+// as they are when result() runs). Findings name tasks as m names them when they are made. Once
+// every event of m was fed, result(m) == run_lints(m) exactly (run_lints is this builder fed
+// everything).
+class lint_builder {
+public:
+    explicit lint_builder(lint_options options = {});
+    ~lint_builder();
+    lint_builder(const lint_builder& other);
+    lint_builder& operator=(const lint_builder& other);
+    lint_builder(lint_builder&&) noexcept; // the moved-from one may only be assigned or destroyed
+    lint_builder& operator=(lint_builder&&) noexcept;
+    // Folds events [next(), end) of m.trace().events (end <= their count).
+    void feed(const model& m, std::uint64_t end);
+    std::uint64_t next() const; // the first event not fed yet
+    std::vector<lint_finding> result(const model& m) const;
+
+private:
+    struct state; // the fold's state (lints.cpp)
+    std::unique_ptr<state> m_state;
+};
 std::string lints_text(const model& m, const std::vector<lint_finding>& findings);
 nlohmann::json lints_json(const model& m, const std::vector<lint_finding>& findings);
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,26 @@ struct resource_lane {
 };
 
 std::vector<resource_lane> resource_lanes(const model& m);
+
+// resource_lanes as a fold that can be resumed: feed() takes the events the trace gained since the
+// last call (live: a slice per frame), result() gives the lanes of what was fed so far. Once every
+// event of m was fed, result() == resource_lanes(m) exactly (resource_lanes is this builder fed
+// everything).
+class resource_builder {
+public:
+    // Folds events [next(), end) of m.trace().events (end <= their count).
+    void feed(const model& m, std::uint64_t end);
+    std::uint64_t next() const { return m_next; } // the first event not fed yet
+    // A copy of the lanes with their latency summaries (sorts them, hence not const).
+    std::vector<resource_lane> result();
+
+private:
+    std::map<std::uint32_t, resource_lane> m_lanes;
+    std::map<std::uint32_t, duration_set> m_latencies; // per lane: io_ready -> resume of its waits
+    // The open episode of each waiting task: (resource, index in its lane).
+    std::map<std::uint32_t, std::pair<std::uint32_t, std::size_t>> m_open;
+    std::uint64_t m_next = 0;
+};
 
 struct task_failure {
     std::uint32_t task = 0;

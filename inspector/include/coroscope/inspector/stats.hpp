@@ -22,6 +22,20 @@ struct latency_summary {
 };
 latency_summary summarize(std::vector<std::uint64_t> values);
 
+// A growing multiset of durations with exact percentiles: values are appended in any order and
+// sorted only when a summary is asked for (the ones added since the last summary sorted and merged
+// into the sorted rest), so asking again after a few more values costs about one pass, not a sort.
+class duration_set {
+public:
+    void add(std::uint64_t v) { m_values.push_back(v); }
+    void add_all(const duration_set& other); // other's values too (in any order)
+    std::size_t size() const { return m_values.size(); }
+    latency_summary summary(); // == summarize(every value added)
+private:
+    std::vector<std::uint64_t> m_values; // [0, m_sorted) sorted, the rest as added
+    std::size_t m_sorted = 0;
+};
+
 // Step-duration histogram buckets: < 10 us, < 100 us, < 1 ms, < 10 ms, < 100 ms, >= 100 ms.
 inline constexpr std::size_t step_bucket_count = 6;
 std::string_view step_bucket_label(std::size_t bucket);
@@ -44,6 +58,35 @@ struct trace_stats {
     std::vector<task_stats> tasks; // known tasks, by id
     task_stats total;              // every step and latency of every task together
     std::uint64_t duration_ns = 0; // last ts - first ts
+};
+
+// compute_stats as a fold that can be resumed: feed() takes the events a trace gained since the
+// last call (live: a slice per frame), result() summarizes what was fed so far. Both read `m`, the
+// model whose events are fed (events are addressed by index, never held). The per-task step counts
+// and wait times come from m's history as it is when result() runs; once every event of m was fed,
+// result(m) == compute_stats(m) exactly (compute_stats is this builder fed everything).
+class stats_builder {
+public:
+    // Folds events [next(), end) of m.trace().events (end <= their count).
+    void feed(const model& m, std::uint64_t end);
+    std::uint64_t next() const { return m_next; } // the first event not fed yet
+    // Sorts what the summaries need (hence not const); the fold state is unchanged.
+    trace_stats result(const model& m);
+
+private:
+    struct task_fold {
+        duration_set durations, latencies;
+        bool counted = false; // its values are in m_all_* (it was known to the history at a result())
+        bool running = false, ready = false;
+        std::uint64_t resume_ts = 0, ready_ts = 0;
+        std::uint64_t busy_ns = 0;
+        std::array<std::uint64_t, step_bucket_count> step_histogram{}, ready_histogram{};
+        std::size_t waits_summed = 0; // intervals before this one are in `waited` (their ends are final)
+        std::array<std::uint64_t, traces::wait_reason_count> waited{};
+    };
+    std::vector<task_fold> m_tasks;              // by task id
+    duration_set m_all_durations, m_all_latencies; // of the counted tasks
+    std::uint64_t m_next = 0;
 };
 
 trace_stats compute_stats(const model& m);
