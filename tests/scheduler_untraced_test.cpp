@@ -228,11 +228,60 @@ void check_self_checking_run(int tasks, int yields) {
 } // namespace
 
 TEST_CASE("untraced: across direct hand-overs from yield the steps, ticks, task states and run queue are exact") {
-    check_self_checking_run(3, 400); // 1200 hand-overs: many chains, each cut off by the limit
+    check_self_checking_run(3, 1000); // 3000 hand-overs: many chains, each cut off by the limit (256)
 }
 
 TEST_CASE("untraced: a task yielding alone runs one step per tick and stays the running task") {
     // Each yield crosses a tick boundary with nobody else ready: the task hands over to itself,
     // several times the hand-over chain's limit in a row.
-    check_self_checking_run(1, 300);
+    check_self_checking_run(1, 1000);
+}
+
+namespace {
+
+// Three tasks yielding `yields` times; in tick 3 the last task of the tick switches the scheduler
+// to the random policy, so its yield is at a tick's end where the untraced path could otherwise
+// hand over directly (FIFO) to the next tick's front.
+step_log run_policy_switch(std::uint64_t seed, bool recorded) {
+    step_log out;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    {
+        coroscope::traces::collector sink;
+        coroscope::scheduler sched(&loop);
+        if (recorded) sched.record_to(sink, coroscope::traces::header{});
+        auto body = [](step_log& o, int index, std::uint64_t s) -> task<void> {
+            live_counter alive;
+            for (int i = 0; i < 12; ++i) {
+                note(o, "t" + std::to_string(index) + " " + std::to_string(i));
+                if (index == 2 && i == 3) coroscope::scheduler::current()->use_random_policy(s);
+                co_await coroscope::yield();
+            }
+        };
+        std::vector<coroscope::join_handle<void>> handles;
+        for (int i = 0; i < 3; ++i) handles.push_back(sched.spawn(body(out, i, seed), "t" + std::to_string(i)));
+        sched.run();
+        CHECK(sched.live_tasks() == 0);
+        sched.end_recording();
+    }
+    CHECK(uv_loop_close(&loop) == 0);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("untraced: a policy change at a tick's end takes effect at the next step, as when recorded") {
+    // The recorded run always goes through the step loop; the untraced one must stop handing over
+    // directly once the policy changed (stop_direct), even exactly at a tick's end.
+    bool any_reordered = false;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        INFO("seed " << seed);
+        step_log plain = run_policy_switch(seed, false), recorded = run_policy_switch(seed, true);
+        REQUIRE(plain.size() == 36);
+        CHECK(plain == recorded);
+        CHECK(plain[11].what == "t2 3"); // the switch is the last step of tick 3
+        if (plain[12].what != "t0 4") any_reordered = true; // FIFO would run t0 first
+    }
+    CHECK(any_reordered); // the random policy did change the order after the switch
+    CHECK(live_counter::live == 0);
 }

@@ -16,19 +16,20 @@ struct introspection {
         v.step = s.m_step;
         v.tick = s.m_tick;
         for (const detail::task_record* t : s.m_ready) v.run_queue.push_back(t->id);
-        for (const auto& [id, record] : s.m_tasks) v.tasks.push_back(describe(*record));
+        // The running task, if the view is taken inside a step of `s` (see task_state).
+        const detail::task_record* running = detail::current.sched == &s ? detail::current.task : nullptr;
+        for (const auto& [id, record] : s.m_tasks) v.tasks.push_back(describe(*record, record.get() == running));
         std::sort(v.tasks.begin(), v.tasks.end(), [](const task_view& a, const task_view& b) { return a.id < b.id; });
         return v;
     }
 
-    static task_view describe(const detail::task_record& t) {
+    static task_view describe(const detail::task_record& t, bool running) {
         task_view v;
         v.id = t.id;
         v.parent = t.parent;
         v.name = t.name;
         switch (t.state) {
-        case detail::task_state::ready: v.state = "ready"; break;
-        case detail::task_state::running: v.state = "running"; break;
+        case detail::task_state::ready: v.state = running ? "running" : "ready"; break;
         case detail::task_state::waiting: v.state = "waiting"; break;
         case detail::task_state::done: v.state = "done"; break;
         }
@@ -38,8 +39,9 @@ struct introspection {
         }
         // A task's frames are task<T> coroutines whose promises derive from promise_base first,
         // so the innermost frame's handle reaches each caller through m_continuation. The root
-        // frame is entered when the task first runs; before that the stack is empty.
-        if (t.started && !t.finished) {
+        // frame is entered when the task first runs; before that the stack is empty. A running
+        // task's resume_point is stale (see task_record) and its frames are the ones running.
+        if (t.started && !t.finished && !running) {
             for (std::coroutine_handle<> h = t.resume_point; h;) {
                 auto& frame = std::coroutine_handle<promise_base>::from_address(h.address()).promise();
                 v.frames.push_back({frame.m_friendly_name ? frame.m_friendly_name : frame.m_location.function_name(),

@@ -18,6 +18,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <string_view>
 
 namespace {
 
@@ -50,6 +52,22 @@ volatile std::uint64_t sink_value; // keeps results observable
 } // namespace
 
 int main() {
+    // BENCH_SWITCH_ONCE=floor|coroscope[:SWITCHES]: one run of that variant and nothing else, for
+    // callgrind (instructions per switch: a run of N switches minus a run of 0).
+    if (const char* once = std::getenv("BENCH_SWITCH_ONCE")) {
+        std::string_view spec(once);
+        std::string_view variant = spec.substr(0, spec.find(':'));
+        std::uint64_t n = spec.find(':') == std::string_view::npos
+                              ? switches
+                              : std::strtoull(std::string(spec.substr(spec.find(':') + 1)).c_str(), nullptr, 10);
+        if (variant == "floor") sink_value = bench::floor_switches(n);
+        else if (variant == "coroscope") sink_value = bench::coroscope_switches(n);
+        else {
+            std::fprintf(stderr, "bench-switch: BENCH_SWITCH_ONCE=%s: expected floor or coroscope[:SWITCHES]\n", once);
+            return 2;
+        }
+        return 0;
+    }
     std::printf("bench-switch: %llu switches per run, median of %d interleaved runs after 1 warmup (thread CPU time)\n",
                 static_cast<unsigned long long>(switches), runs);
     if (bench::coroscope_switches(1000) < 1000) { // sanity: one step per yield (+ the final steps)

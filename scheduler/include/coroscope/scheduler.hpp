@@ -143,27 +143,25 @@ public:
     // Inline, with no call: a few loads and stores (with two tasks ping-ponging, every other
     // hand-over also crosses a tick boundary). Anything else takes yield_switch_slow.
     std::coroutine_handle<> yield_switch(detail::task_record& self, std::coroutine_handle<> waiting) noexcept {
-        std::uint64_t next_step = m_step + 1;
-        bool boundary = next_step >= m_direct_stop; // the tick's end, or the chain's
-        if (boundary) [[unlikely]] {
-            // A tick boundary where libuv has nothing to deliver (else run() polls first), inside
-            // the chain's bound, with another task ready (self alone: yield_switch_slow).
+        if (--m_direct_left < 0) [[unlikely]] {
+            // The tick's end, or the chain's limit (then back to the loop), or no hand-over allowed
+            // at all (stop_direct). At the tick's end the next tick begins here if libuv has
+            // nothing to deliver (else run() polls first) and another task is ready (self alone:
+            // yield_switch_slow), as run_fifo_steps begins it after run_step<false> has put self
+            // back: its batch is every ready task, self last.
+            std::uint64_t next_step = m_step + 1;
             if (next_step != m_tick_end || next_step >= m_direct_limit || m_ready.empty() || detail::loop_alive(m_loop))
                 return yield_switch_slow(self, waiting);
-            // A compiler-only fence: the values just tested are read again below rather than kept
-            // in registers, which would make every coroutine awaiting yield() save two more.
-            std::atomic_signal_fence(std::memory_order_seq_cst);
-        }
-        detail::task_record* next = m_ready[0];
-        if (!next->started) [[unlikely]] // a first step goes through the loop (first_step)
-            return yield_switch_slow(self, waiting);
-        if (boundary) [[unlikely]] {
-            // The next tick begins here as run_fifo_steps begins it after run_step<false> has put self
-            // back: its batch is every ready task, self last.
+            std::size_t batch = m_ready.size() + 1;
             ++m_tick;
-            m_tick_end = next_step + m_ready.size() + 1;
-            m_direct_stop = std::min(m_tick_end, m_direct_limit);
+            m_tick_end = next_step + batch;
+            m_direct_left = std::min(static_cast<std::int64_t>(batch), static_cast<std::int64_t>(m_direct_limit - next_step)) - 1;
         }
+        // A first step goes through the loop (first_step). At a tick boundary the tick has begun
+        // above: the loop then runs the front task's first step as the new tick's first, as it
+        // would have after beginning that tick itself.
+        if (!m_ready.front()->started) [[unlikely]]
+            return yield_switch_slow(self, waiting);
         return hand_over(self, waiting);
     }
 
@@ -235,14 +233,23 @@ private:
     // Direct hand-overs from yield_switch, at most direct_chain_limit in a row before control returns
     // to the step loop: bounded because a hand-over is a tail call only when the compiler makes it
     // one (not at -O0 or under ASan), so each may cost a stack frame until the chain returns.
-    // A step numbered below m_direct_limit may begin by a hand-over; m_direct_stop is the lower of
-    // that and m_tick_end, so that the inline path tests one thing: it hands over to step m_step + 1
-    // while m_step + 1 < m_direct_stop. Set by run_fifo_steps<false> before each step it runs and at
-    // each tick boundary crossed directly; stop_direct() everywhere else (recording, debugger,
-    // random policy, pauses and budgets all go through the loop).
-    std::uint64_t m_direct_stop = 0;
+    // A step numbered below m_direct_limit may begin by a hand-over. m_direct_left counts the
+    // hand-overs the running step's task may still make before yield_switch must look: as many as
+    // steps before the tick's end or that limit, whichever comes first, so that the inline path
+    // costs one decrement and one sign test (minus one: look at the next yield). Set by
+    // run_fifo_steps<false> before each step it runs and at each tick boundary crossed directly
+    // (allow_direct); stop_direct() everywhere else (recording, debugger, random policy, pauses
+    // and budgets all go through the loop).
+    std::int64_t m_direct_left = -1;
     std::uint64_t m_direct_limit = 0;
-    void stop_direct() { m_direct_stop = m_direct_limit = 0; }
+    // For the running step `step`: hand-overs allowed until the tick's end or the chain's limit.
+    void allow_direct(std::uint64_t step) {
+        m_direct_left = static_cast<std::int64_t>(std::min(m_tick_end, m_direct_limit)) - static_cast<std::int64_t>(step + 1);
+    }
+    void stop_direct() {
+        m_direct_left = -1;
+        m_direct_limit = 0;
+    }
     uv_timer_t m_timer{};
     std::uint64_t m_origin_ns;
     std::unordered_map<std::uint32_t, std::shared_ptr<detail::task_record>> m_tasks; // live tasks by id
@@ -267,19 +274,19 @@ private:
     std::size_t m_pick = 0;
     std::coroutine_handle<> yield_switch_slow(detail::task_record& self, std::coroutine_handle<> waiting) noexcept;
     // The hand-over itself, once yield_switch has checked that the front task may run next in this
-    // tick: self's step ends as run_step<false> ends a yield's step (self back in the run queue as
-    // ready, the step counted) and the front task's begins as run_step<false> begins one (running,
-    // current). A running task's wait fields are already clear (enqueue cleared them when it became
-    // ready, and an awaitable sets them only when it suspends), so only its state changes.
+    // tick: self's step ends as run_step<false> ends a yield's step (self back in the run queue, the
+    // step counted) and the front task's begins as run_step<false> begins one (current). No state
+    // is written: running is "ready and current" (see task_state), and a running task's wait
+    // fields are already clear (enqueue cleared them when it became ready, and an awaitable sets
+    // them only when it suspends). The front's resume_point is left as it is (stale while it runs).
     std::coroutine_handle<> hand_over(detail::task_record& self, std::coroutine_handle<> waiting) noexcept {
         assert(self.reason == traces::wait_reason::none && self.unwait == nullptr && self.target == 0);
-        detail::task_record* next = m_ready.rotate(&self); // first: the stores below may alias the ring
+        assert(self.state == detail::task_state::ready);
+        detail::task_record* next = m_ready.rotate(&self); // first: the stores below may alias the queue's links
         ++m_step;
         self.resume_point = waiting;
-        self.state = detail::task_state::ready;
-        next->state = detail::task_state::running;
         detail::current.task = next;
-        return std::exchange(next->resume_point, {});
+        return next->resume_point;
     }
     bool m_in_step = false;
     std::uint64_t m_step_ts = 0;     // the running step's timestamp, shared by its events

@@ -15,7 +15,10 @@ struct promise_base;
 
 namespace coroscope::detail {
 
-enum class task_state : std::uint8_t { ready, running, waiting, done };
+// ready: runnable, i.e. in the run queue or running. Which ready task runs is not stored in the
+// record: it is detail::current.task (so a task switch writes no state). introspect() reports it
+// as "running".
+enum class task_state : std::uint8_t { ready, waiting, done };
 
 struct task_record {
     virtual ~task_record() = default;
@@ -33,7 +36,10 @@ struct task_record {
     traces::wait_reason reason = traces::wait_reason::none; // why it waits (valid while waiting)
     std::uint32_t target = 0;                               // what it waits on (task, resource, object id)
     std::uint64_t deadline_ns = 0;                          // for sleeps: when it is due
-    std::coroutine_handle<> resume_point;                   // the innermost frame to resume next
+    // The innermost frame to resume next. While the task runs it still holds the frame the step
+    // began in (stale: not cleared, to save a store per task switch); nothing reads it then.
+    std::coroutine_handle<> resume_point;
+    task_record* next_ready = nullptr; // the task behind this one in the run queue (run_queue.hpp)
     // A frame to run next within the current step: a child being called, or the caller of a
     // child that returned. The scheduler's step loop resumes it (a trampoline), so chains of
     // nested calls never grow the C++ stack, with or without tail calls (e.g. under ASan).
