@@ -1,6 +1,6 @@
 // Binary encoding: exact round trip with JSON Lines, truncation at every byte, chunking
 // independence, version rules, unknown records, corruption, and size per event; the same for
-// zstd-compressed blocks (format 1.2).
+// zstd-compressed blocks (format 1.2; 1.4: dictionary and columns layouts); batch encoding.
 #include <coroscope/traces/binary.hpp>
 #include <coroscope/traces/collector.hpp>
 #include <coroscope/traces/jsonl.hpp>
@@ -851,14 +851,86 @@ TEST_CASE("damaged zstd blocks are counted and named, never crash, and do not de
     CHECK(skipped.report.unknown_records == 1);
 }
 
+TEST_CASE("zstd blocks of format 1.4: the writer's layout, dictionary and version, and unknown dictionaries") {
+    trace original = realistic_trace(300);
+    original.header.minor = 3; // a converted 1.3 file: with zstd blocks it becomes 1.4
+    std::string packed = encode(original, encoding::binary, compression::zstd);
+    loaded_trace loaded = load_bytes(packed);
+    REQUIRE(loaded.report.error == "");
+    CHECK(loaded.trace.header.minor == binary::dictionary_minor);
+    CHECK(encode(original, encoding::binary).substr(10, 2) == std::string("\x03\x00", 2)); // plain stays 1.3
+    // The first record after the header is a block of layout 2 (columns) with dictionary 1.
+    const std::size_t header_size = encode(trace{original.header, {""}, {}}).size();
+    std::size_t pos = header_size;
+    auto byte = [&](std::size_t at) { return static_cast<unsigned char>(packed.at(at)); };
+    REQUIRE(byte(pos) == (binary::framed_kind | (binary::record_zstd_block << binary::kind_bits)));
+    ++pos;
+    while (byte(pos) & 0x80) ++pos; // the length
+    ++pos;
+    CHECK(byte(pos) == binary::block_layout_columns);
+    CHECK(byte(pos + 1) == 1); // dictionary 1
+
+    // The same block naming a dictionary this reader does not have: skipped and counted, as a newer
+    // minor's; so is layout 1 with it.
+    for (std::uint64_t layout : {binary::block_layout_dictionary, binary::block_layout_columns}) {
+        std::string unknown = packed;
+        unknown[pos] = static_cast<char>(layout);
+        unknown[pos + 1] = 0x63; // dictionary 99
+        loaded_trace skipped = load_bytes(unknown);
+        CHECK(skipped.report.bad_records == 0);
+        CHECK(skipped.report.unknown_records == 1);
+        CHECK(skipped.trace.events.empty());
+    }
+}
+
+TEST_CASE("encode_events and file_writer::on_events give the same bytes as one event at a time") {
+    for (const trace& original : {random_trace(31, 5000), realistic_trace(2000)}) {
+        std::string one, batch;
+        binary::encoder a, b;
+        for (const event& e : original.events) a.encode_event(e, one);
+        b.encode_events(original.events.data(), original.events.size(), batch);
+        CHECK(batch == one);
+        // Wide events (kinds >= 31, framed records) inside a batch.
+        std::vector<event> wide = original.events;
+        for (std::size_t i = 0; i < wide.size(); i += 37) wide[i].kind = static_cast<event_kind>(31 + i % 200);
+        one.clear();
+        batch.clear();
+        binary::encoder c, d;
+        for (const event& e : wide) c.encode_event(e, one);
+        d.encode_events(wide.data(), wide.size(), batch);
+        CHECK(batch == one);
+        for (compression comp : {compression::none, compression::zstd}) {
+            auto path = (std::filesystem::temp_directory_path() /
+                         ("coroscope-batch-" + std::to_string(::getpid()) + ".trace")).string();
+            {
+                file_writer w(path, encoding::binary, comp);
+                REQUIRE(w.ok());
+                w.on_header(original.header);
+                for (std::size_t id = 1; id < original.strings.size(); ++id)
+                    w.on_string(static_cast<std::uint32_t>(id), original.strings[id]);
+                // Batches of every size, a single event among them.
+                std::size_t i = 0;
+                for (std::size_t n = 1; i < original.events.size(); n = n * 3 + 1) {
+                    n = std::min(n, original.events.size() - i);
+                    w.on_events(original.events.data() + i, n);
+                    i += n;
+                }
+            }
+            loaded_trace loaded = load_file(path);
+            std::remove(path.c_str());
+            CHECK(loaded.report.error == "");
+            check_same(without_zstd_flag(loaded.trace), original);
+        }
+    }
+}
+
 // zstd blocks on the real golden traces (measured here, not hard-coded): the same traces, and
-// clearly smaller. The issue's target (3 bytes per event on average over the samples' traces) is
-// NOT met by whole files (about 5.2: these short runs' string tables, function names and
-// file:line, compress little) and sits right at the line for the event records alone (2.99 on the
-// 1.2 goldens, 3.00 on the 1.3 ones: the recordings changed, not the encoding), so it is not
-// asserted here: bench-trace-load prints both with PASS/MISS, and the long run's 0.3 bytes/event.
-// What is stable and asserted: zstd event records take under 70 % of plain ones (64 % measured).
-TEST_CASE("zstd blocks over the golden traces: the same traces, event records under 70 % of plain") {
+// the issue's target (3 bytes per event on average over the samples' traces) for the event records:
+// 2.51 measured with format 1.4's blocks (columns, built-in dictionary; 3.00 with 1.3's rows). Whole
+// files stay above it (3.88: these short runs' string tables, one-off sample function signatures
+// and file:line, compress little), so that is not asserted here: bench-trace-load prints it per
+// file with PASS/MISS, and the samples run at their default arguments.
+TEST_CASE("zstd blocks over the golden traces: the same traces, event records at most 3 bytes per event") {
     namespace fs = std::filesystem;
     const fs::path golden = fs::path(COROSCOPE_SOURCE_DIR) / "traces" / "golden";
     std::vector<fs::path> paths;
@@ -919,7 +991,7 @@ TEST_CASE("zstd blocks over the golden traces: the same traces, event records un
                   paths.size(), events, plain_file / events, zstd_file / events, plain_records / events, zstd_records / events);
     table += totals;
     WARN("zstd blocks on the golden traces:\n" << table);
-    CHECK(zstd_records < 0.7 * plain_records);
+    CHECK(zstd_records / events <= 3.0);
     CHECK(zstd_file < plain_file);
     CHECK(fs::exists(golden / "zstd")); // the twins seed the fuzzer: regenerate.sh / zstd.sh make them
 }

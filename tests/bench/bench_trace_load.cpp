@@ -12,7 +12,9 @@
 // samples' traces: measured on the committed golden files (traces/golden/*.trace and zstd/*.trace,
 // whole files: header, strings, events), read at run time; the long recorded run is a row too, and
 // so is its first 400 events, a short run that is not a sample (traces/golden/zstd_budget.py says
-// where the golden files' bytes go).
+// where the golden files' bytes go). The zstd size is also printed per golden file (and their mean),
+// and for the samples run at their default arguments by this bench (bin/sample-* beside it,
+// COROSCOPE_TRACE_ZSTD=1): per file, the files' mean and pooled (all bytes / all events).
 //
 // Freed memory is kept in the process (mallopt) so repeated runs measure the codecs, not the
 // kernel handing out fresh pages (on this VM first-touching memory costs ~9 us per 4 KiB page).
@@ -25,12 +27,16 @@
 #include <coroscope/traces/writer.hpp>
 
 #include <malloc.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -132,6 +138,52 @@ golden_size golden_bytes_per_event(const std::filesystem::path& dir) {
     return out;
 }
 
+// The samples at their default arguments, recorded by this run with zstd blocks as a user would
+// (COROSCOPE_TRACE=FILE COROSCOPE_TRACE_ZSTD=1 sample-X): whole-file bytes per event of each, and the
+// same events re-encoded plainly (traces::encode) for comparison.
+struct sample_size {
+    std::string name;
+    double events = 0;
+    double zstd_bytes = 0;
+    double plain_bytes = 0;
+};
+
+const char* const default_samples[] = {"nested", "pipeline", "timers", "echo", "subprocess", "philosophers", "bugs"};
+
+bool record_samples(std::vector<sample_size>& out) {
+    std::error_code ec;
+    const std::filesystem::path bin = std::filesystem::canonical("/proc/self/exe", ec).parent_path();
+    const std::filesystem::path dir = std::filesystem::temp_directory_path(ec) / ("bench-trace-load." + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        std::fprintf(stderr, "bench-trace-load: cannot create %s: %s\n", dir.c_str(), ec.message().c_str());
+        return false;
+    }
+    bool ok = true;
+    for (const char* name : default_samples) {
+        const std::filesystem::path program = bin / (std::string("sample-") + name);
+        const std::filesystem::path file = dir / (std::string(name) + ".trace");
+        const std::string command = "COROSCOPE_TRACE='" + file.string() + "' COROSCOPE_TRACE_ZSTD=1 '" + program.string() +
+                                    "' >/dev/null 2>&1";
+        const int status = std::system(command.c_str());
+        tr::loaded_trace loaded = tr::load_file(file.string());
+        if (status != 0 || !loaded.report.error.empty() || loaded.trace.events.empty()) {
+            std::fprintf(stderr, "bench-trace-load: %s (default arguments) exited with status %d: %s\n", program.c_str(),
+                         status, tr::describe_problems(file.string(), loaded.report).c_str());
+            ok = false;
+            continue;
+        }
+        sample_size s;
+        s.name = name;
+        s.events = static_cast<double>(loaded.trace.events.size());
+        s.zstd_bytes = static_cast<double>(std::filesystem::file_size(file, ec));
+        s.plain_bytes = static_cast<double>(tr::encode(loaded.trace).size());
+        out.push_back(s);
+    }
+    std::filesystem::remove_all(dir, ec);
+    return ok;
+}
+
 int main() {
     mallopt(M_MMAP_THRESHOLD, 1 << 30); // big blocks from the heap, not fresh mmaps...
     mallopt(M_TRIM_THRESHOLD, -1);      // ...and freed memory stays for the next run
@@ -202,6 +254,31 @@ int main() {
     golden_size golden = golden_bytes_per_event(golden_dir);
     golden_size golden_zstd = golden_bytes_per_event(golden_dir / "zstd");
     if (!golden.ok || !golden_zstd.ok) return 1;
+    // Per golden file too: the files' mean is what each trace weighs alone.
+    std::vector<bench::row> golden_rows;
+    {
+        double sum = 0;
+        std::vector<std::filesystem::path> files;
+        for (const auto& entry : std::filesystem::directory_iterator(golden_dir / "zstd"))
+            if (entry.path().extension() == ".trace") files.push_back(entry.path());
+        std::sort(files.begin(), files.end());
+        for (const auto& path : files) {
+            double n = static_cast<double>(tr::load_file(path.string()).trace.events.size());
+            double zb = static_cast<double>(std::filesystem::file_size(path)) / n;
+            double pb = static_cast<double>(std::filesystem::file_size(golden_dir / path.filename())) / n;
+            sum += zb;
+            golden_rows.push_back({"  golden " + path.stem().string() + " (" + std::to_string(static_cast<long>(n)) +
+                                       " events)",
+                                   zb, "bytes/event", bench::fmt("%.2f plain", pb), "<= 3 bytes/event", bench::check(zb <= 3)});
+        }
+        double mean = files.empty() ? 0 : sum / static_cast<double>(files.size());
+        golden_rows.push_back({"  golden, mean of the " + std::to_string(files.size()) + " files", mean, "bytes/event",
+                               bench::fmt("%.2f pooled", golden_zstd.bytes_per_event), "<= 3 bytes/event",
+                               bench::check(mean <= 3)});
+    }
+    std::printf("recording the samples at their default arguments with zstd blocks...\n");
+    std::vector<sample_size> samples;
+    if (!record_samples(samples)) return 1;
     using bench::fmt;
     std::printf("trace: %zu events, %zu strings; binary %.1f MB; JSON Lines of the first %zu events %.1f MB; "
                 "both round trip exactly\n",
@@ -243,5 +320,27 @@ int main() {
             {"size zstd blocks, first " + std::to_string(short_events) + " events (whole; not a sample)", short_zstd,
              "bytes/event", fmt("%.1fx smaller than plain", short_plain / short_zstd), "(info)", bench::verdict::none},
         });
+    bench::print_table("Golden traces with zstd blocks, per file (traces/golden/zstd/, whole files)", golden_rows);
+    std::vector<bench::row> sample_rows;
+    double sum = 0, sum_plain = 0, all_events = 0, all_bytes = 0, all_plain = 0;
+    for (const sample_size& s : samples) {
+        const double zb = s.zstd_bytes / s.events;
+        sum += zb;
+        sum_plain += s.plain_bytes / s.events;
+        all_events += s.events;
+        all_bytes += s.zstd_bytes;
+        all_plain += s.plain_bytes;
+        sample_rows.push_back({"  sample-" + s.name + " (" + std::to_string(static_cast<long>(s.events)) + " events)", zb,
+                               "bytes/event", fmt("%.2f plain", s.plain_bytes / s.events), "<= 3 bytes/event",
+                               bench::check(zb <= 3)});
+    }
+    const double files = static_cast<double>(samples.size());
+    const double mean = sum / files;
+    sample_rows.push_back({"  samples, mean of the " + std::to_string(samples.size()) + " files", mean, "bytes/event",
+                           fmt("%.2f plain", sum_plain / files), "<= 3 bytes/event", bench::check(mean <= 3)});
+    sample_rows.push_back({"  samples, pooled (all bytes / all events)", all_bytes / all_events, "bytes/event",
+                           fmt("%.2f plain", all_plain / all_events), "<= 3 bytes/event",
+                           bench::check(all_bytes / all_events <= 3)});
+    bench::print_table("Samples at their default arguments, recorded now with zstd blocks (whole files)", sample_rows);
     return 0;
 }

@@ -8,16 +8,22 @@
 // - a string id delivered to the sink is within the documented bound (65536 or 16x the input's
 //   size), so a sink that keeps strings in a vector indexed by id never allocates beyond it;
 // - the report is coherent: fatal => nothing was delivered past the header, truncated_at <= size,
-//   a non-empty error whenever something was damaged.
+//   a non-empty error whenever something was damaged;
+// - the columns layout's decoder (format 1.4, behind a zstd checksum in files) on the raw input:
+//   see LLVMFuzzerTestOneInput.
 // Memory: run with -malloc_limit_mb / -rss_limit_mb (make fuzz does): the decoder buffers only the
-// input it was given plus one inflated zstd block (<= 1 MiB), the strings and the 1.3 string history
+// input it was given plus one inflated zstd block (<= 1 MiB; a 1.4 columns block: its rows, <= 1 MiB
+// more), the strings and the 1.3 string history
 // (<= 128 KiB; the copies of one string add up to at most 64 KiB).
 #include <coroscope/traces/reader.hpp>
+
+#include "../src/block_columns.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -127,6 +133,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Chunk sizes from the input's own bytes (1..256), so the fuzzer explores the split points too.
     outcome chunked = decode(input, [&](std::size_t i) { return size == 0 ? 1 : std::size_t{data[i % size]} + 1; });
     if (!same(whole, chunked)) hashing_sink::fail("chunked decoding differs from decoding all at once");
+    // The columns layout (1.4) sits behind a zstd checksum, which random bytes rarely pass: its
+    // decoder is also fed the input directly. It must refuse or succeed without reading out of
+    // bounds, never make more bytes than it was given, and what it accepts must be rows that
+    // rows_to_columns lays out again into as many bytes (the same up to the lead stream's length varint).
+    {
+        std::string rows, again;
+        if (coroscope::traces::binary::columns_to_rows(input, rows).empty()) {
+            if (rows.size() > size) hashing_sink::fail("columns_to_rows made more bytes than it was given");
+            coroscope::traces::binary::rows_to_columns(rows, again);
+            if (again.size() > size) hashing_sink::fail("columns of accepted rows are longer than the input");
+        }
+    }
     if (size <= 1024) {
         outcome bytewise = decode(input, [](std::size_t) { return std::size_t{1}; });
         if (!same(whole, bytewise)) hashing_sink::fail("byte-at-a-time decoding differs from decoding all at once");

@@ -3,13 +3,15 @@
 
     traces/golden/zstd_budget.py [EXTRA.trace ...]      (python3 and the zstd command line tool)
 
-1. For every committed traces/golden/zstd/<name>.trace (and its plain twin <name>.trace), the whole
+1. For every traces/golden/v1.3/zstd/<name>.trace (the format 1.3 archive: layout 0 blocks, rows
+   without a dictionary; and its plain twin v1.3/<name>.trace), the whole
    file split into: header (exact), framing (exact: each block record's lead, length, layout and
    content length, the zstd frame header, 3 bytes per zstd block header, the 4-byte checksum), and
    the compressed records, split into event records (the same events compressed alone) and string
    records (the rest: what adding the strings to the events' block costs).
 2. The same traces with block contents laid out otherwise (prototypes of the ideas of issue #4's
-   last open target, none of them in the format), compressed by the zstd tool at the writer's level
+   last open target; format 1.4 adopted "kind cols + vocab" as block layout 2 with dictionary 1),
+   compressed by the zstd tool at the writer's level
    (19) and framed like the writer's blocks, whole files, bytes per event over all traces:
      rows       the 1.3 writer's block content (records as they stand in a plain file); the zstd
                 tool makes frames within a few bytes of the writer's (libzstd at the same level)
@@ -35,6 +37,8 @@ import tempfile
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 LEVEL = 19  # binary::zstd_level_small: what the writer uses for blocks of up to 64 KiB
 
+# Format 1.4's dictionary 1 (traces/src/dictionary.cpp) is this list joined, with "samples/" added
+# before ".cpp:" (the source tree's layout, as file:line strings spell it).
 # Coroscope's own vocabulary: scheduler/ (its frames as GCC's std::source_location spells them,
 # its headers' paths, the names and labels its code gives tasks and resources) and generic C++
 # type spellings. Nothing from samples/ (no sample function, namespace, file or task name).
@@ -290,7 +294,7 @@ def block_bytes(content, dictionary=None):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "v1.3")
     with tempfile.NamedTemporaryFile(suffix=".dict") as vocab:
         vocab.write("".join(VOCABULARY).encode())
         vocab.flush()

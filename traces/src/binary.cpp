@@ -186,7 +186,71 @@ void encoder::encode_string(std::uint32_t id, std::string_view text, std::string
     out += payload;
 }
 
+char* encoder::write_event(const event& e, char* p) {
+    std::uint32_t mask = 0;
+    if (e.ts_ns != m_prev.ts_ns) mask |= f_ts;
+    if (e.task != m_prev.task) mask |= f_task;
+    if (e.a != 0) mask |= f_a;
+    if (e.code != 0) mask |= f_code;
+    if (e.b != 0) mask |= f_b;
+    if (e.step != m_prev.step) mask |= f_step;
+    if (e.tick != m_prev.tick) mask |= f_tick;
+    if (e.reserved != 0) [[unlikely]] mask |= f_extra;
+    p = write_varint(p, static_cast<std::uint64_t>(e.kind) | (std::uint64_t{mask} << kind_bits));
+    if (mask & f_ts) p = write_varint(p, zigzag64(e.ts_ns - m_prev.ts_ns));
+    if (mask & f_task) p = write_varint(p, e.task);
+    if (mask & f_a) p = write_varint(p, e.a);
+    if (mask & f_code) p = write_varint(p, e.code);
+    if (mask & f_b) p = write_varint(p, e.b);
+    if (mask & f_step) p = write_varint(p, zigzag64(e.step - m_prev.step));
+    if (mask & f_tick) p = write_varint(p, zigzag32(e.tick - m_prev.tick));
+    if (mask & f_extra) [[unlikely]] {
+        char* length = p++; // a varint of reserved (16 bits) is at most 3 bytes: its length fits one byte
+        p = write_varint(p, e.reserved);
+        *length = static_cast<char>(p - length - 1);
+    }
+    // Only these four are deltas; the rest of m_prev is never read.
+    m_prev.ts_ns = e.ts_ns;
+    m_prev.task = e.task;
+    m_prev.step = e.step;
+    m_prev.tick = e.tick;
+    return p;
+}
+
+void encoder::encode_events(const event* events, std::size_t count, std::string& out) {
+    // Records are written into a scratch buffer with room for a whole chunk and appended once per
+    // chunk: no per-event append, and no zero-filled room in out (a resize to the worst case writes
+    // 82 bytes per event that ~5 then replace).
+    constexpr std::size_t chunk = 256;
+    if (!m_scratch) m_scratch = std::make_unique<char[]>(chunk * max_event_record_bytes);
+    char* const begin = m_scratch.get();
+    while (count > 0) {
+        const std::size_t n = std::min(count, chunk);
+        char* p = begin;
+        for (std::size_t i = 0; i < n; ++i) {
+            const event& e = events[i];
+            if (static_cast<std::uint64_t>(e.kind) < framed_kind) [[likely]] {
+                p = write_event(e, p);
+                continue;
+            }
+            out.append(begin, static_cast<std::size_t>(p - begin)); // a wide event: a framed record, in order
+            p = begin;
+            encode_event(e, out);
+        }
+        out.append(begin, static_cast<std::size_t>(p - begin));
+        events += n;
+        count -= n;
+    }
+}
+
 void encoder::encode_event(const event& e, std::string& out) {
+    const auto kind = static_cast<std::uint64_t>(e.kind);
+    if (kind < framed_kind) [[likely]] {
+        // The common record: encoded into a local buffer, then appended at once.
+        char bytes[max_event_record_bytes];
+        out.append(bytes, static_cast<std::size_t>(write_event(e, bytes) - bytes));
+        return;
+    }
     std::uint32_t mask = 0;
     if (e.ts_ns != m_prev.ts_ns) mask |= f_ts;
     if (e.task != m_prev.task) mask |= f_task;
@@ -196,37 +260,10 @@ void encoder::encode_event(const event& e, std::string& out) {
     if (e.step != m_prev.step) mask |= f_step;
     if (e.tick != m_prev.tick) mask |= f_tick;
     if (e.reserved != 0) mask |= f_extra;
-
-    const auto kind = static_cast<std::uint64_t>(e.kind);
-    if (kind < framed_kind) [[likely]] {
-        // The common record: encoded into a local buffer (lead, 7 fields, the extra's length and
-        // varint), then appended at once. Same bytes as the general path below.
-        char bytes[2 + 8 * max_varint_bytes];
-        char* p = write_varint(bytes, kind | (std::uint64_t{mask} << kind_bits));
-        if (mask & f_ts) p = write_varint(p, zigzag64(e.ts_ns - m_prev.ts_ns));
-        if (mask & f_task) p = write_varint(p, e.task);
-        if (mask & f_a) p = write_varint(p, e.a);
-        if (mask & f_code) p = write_varint(p, e.code);
-        if (mask & f_b) p = write_varint(p, e.b);
-        if (mask & f_step) p = write_varint(p, zigzag64(e.step - m_prev.step));
-        if (mask & f_tick) p = write_varint(p, zigzag32(e.tick - m_prev.tick));
-        if (mask & f_extra) {
-            char* length = p++; // a varint of reserved (16 bits) is at most 3 bytes: its length fits one byte
-            p = write_varint(p, e.reserved);
-            *length = static_cast<char>(p - length - 1);
-        }
-        out.append(bytes, static_cast<std::size_t>(p - bytes));
-        m_prev = e;
-        return;
-    }
     std::string wide; // a kind that does not fit the lead goes in a framed record
-    std::string& fields = kind < framed_kind ? out : wide;
-    if (kind < framed_kind) {
-        put_varint(out, kind | (std::uint64_t{mask} << kind_bits));
-    } else {
-        put_varint(wide, kind);
-        put_varint(wide, mask);
-    }
+    std::string& fields = wide;
+    put_varint(wide, kind);
+    put_varint(wide, mask);
     if (mask & f_ts) put_varint(fields, zigzag64(e.ts_ns - m_prev.ts_ns));
     if (mask & f_task) put_varint(fields, e.task);
     if (mask & f_a) put_varint(fields, e.a);
@@ -239,10 +276,8 @@ void encoder::encode_event(const event& e, std::string& out) {
         put_varint(extra, e.reserved);
         put_bytes(fields, extra);
     }
-    if (kind >= framed_kind) {
-        put_varint(out, framed_kind | (record_wide_event << kind_bits));
-        put_bytes(out, wide);
-    }
+    put_varint(out, framed_kind | (record_wide_event << kind_bits));
+    put_bytes(out, wide);
     m_prev = e;
 }
 

@@ -1,4 +1,6 @@
 #include "binary_decoder.hpp"
+#include "block_columns.hpp"
+#include "dictionary.hpp"
 
 #include <coroscope/traces/binary.hpp>
 #include <coroscope/traces/header.hpp>
@@ -495,7 +497,19 @@ stream_decoder::result stream_decoder::decode_block(std::string_view payload, st
         problem = "zstd block record: field 'layout' is damaged";
         return result::bad;
     }
-    if (layout != block_layout_records) {
+    std::string_view dictionary;
+    if (layout == block_layout_dictionary || layout == block_layout_columns) {
+        std::uint64_t id = 0;
+        if (c.varint(id) != res::ok) {
+            problem = "zstd block record: field 'dictionary' is damaged";
+            return result::bad;
+        }
+        dictionary = builtin_dictionary(id);
+        if (dictionary.empty()) {
+            ++report.unknown_records; // a dictionary of a newer minor version: skipped by its length
+            return result::ok;
+        }
+    } else if (layout != block_layout_records) {
         ++report.unknown_records; // a layout of a newer minor version: skipped by its length
         return result::ok;
     }
@@ -505,10 +519,19 @@ stream_decoder::result stream_decoder::decode_block(std::string_view payload, st
     }
     if (!m_blocks) m_blocks = std::make_unique<block_decompressor>();
     std::string_view content;
-    std::string why = m_blocks->inflate({reinterpret_cast<const char*>(c.p), c.left()}, length, content);
+    std::string why = m_blocks->inflate({reinterpret_cast<const char*>(c.p), c.left()}, length, dictionary, content);
     if (!why.empty()) {
         problem = "zstd block record: " + why;
         return result::bad;
+    }
+    if (layout == block_layout_columns) {
+        // Back to rows first; a content byte named below is then a byte of the rows.
+        std::string damaged = columns_to_rows(content, m_rows);
+        if (!damaged.empty()) {
+            problem = "zstd block record (columns): " + damaged;
+            return result::bad;
+        }
+        content = m_rows;
     }
     // The content is records as they would stand in the file; a record cut by the block's end is
     // damage (the writer closes blocks between records), and decoding stops there.

@@ -56,6 +56,7 @@ private:
 
     bool m_header_done = false;
     std::unique_ptr<block_decompressor> m_blocks; // created at the first block
+    std::string m_rows; // a columns block's records put back in rows (at most max_block_bytes)
     event m_prev{}; // delta state: ts_ns, step, tick, task of the previous event record
     std::unordered_map<std::uint32_t, std::string> m_strings; // current text of each string id (prefix bases)
     std::uint32_t m_last_string_id = 0; // id of the previous string record (pieces define the next)

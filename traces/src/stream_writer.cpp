@@ -1,4 +1,7 @@
 #include "stream_writer.hpp"
+#include "dictionary.hpp"
+
+#include <algorithm>
 
 namespace coroscope::traces::binary {
 
@@ -12,6 +15,8 @@ void stream_writer::header(const traces::header& h, std::string& out) {
     traces::header written = h;
     if (m_blocks) written.features |= feature_zstd_blocks;
     else written.features &= ~feature_zstd_blocks;
+    // Its blocks use a 1.4 dictionary: never claim an older minor of this major.
+    if (m_blocks && written.major == format_major) written.minor = std::max(written.minor, dictionary_minor);
     out += m_encoder.encode_header(written);
 }
 
@@ -20,6 +25,24 @@ void stream_writer::string(std::uint32_t id, std::string_view text, std::string&
     std::size_t before = m_block.size();
     m_encoder.encode_string(id, text, m_block);
     after_record(before, out);
+}
+
+void stream_writer::events(const traces::event* events, std::size_t count, std::string& out) {
+    // Chunks keep the room reserved per resize small, and a block's content far below
+    // max_block_bytes (a chunk of events adds at most 1024 * max_event_record_bytes = 84 KiB past
+    // block_target_bytes), whatever the batch's size.
+    constexpr std::size_t events_chunk = 1024;
+    while (count > 0) {
+        const std::size_t n = std::min(count, events_chunk);
+        if (!m_blocks) {
+            m_encoder.encode_events(events, n, out);
+        } else {
+            m_encoder.encode_events(events, n, m_block);
+            if (m_block.size() >= block_target_bytes) close_block(out);
+        }
+        events += n;
+        count -= n;
+    }
 }
 
 void stream_writer::after_record(std::size_t before, std::string& out) {
@@ -37,7 +60,7 @@ void stream_writer::after_record(std::size_t before, std::string& out) {
 
 void stream_writer::close_block(std::string& out) {
     if (!m_blocks || m_block.empty()) return;
-    m_blocks->append_block(m_block, out);
+    m_blocks->append_block(m_block, out, dictionary_current, true);
     m_block.clear();
 }
 

@@ -24,6 +24,8 @@ public:
         m_encoder.encode_event(e, m_block);
         after_record(before, out);
     }
+    // The same as event() for each, in chunks of events_chunk (one resize per chunk).
+    void events(const traces::event* events, std::size_t count, std::string& out);
     // With zstd: appends the records buffered so far as one block. Else nothing to do.
     void close_block(std::string& out);
     // Bytes of records waiting in the current block.

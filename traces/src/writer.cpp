@@ -4,6 +4,7 @@
 
 #include "stream_writer.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -58,6 +59,21 @@ void file_writer::on_event(const event& e) {
     if (m_pending.size() >= flush_threshold) write_pending();
 }
 
+void file_writer::on_events(const event* events, std::size_t count) {
+    // Chunks, so that the pending bytes are handed to the OS about every flush_threshold whatever
+    // the batch's size.
+    constexpr std::size_t chunk = 1024;
+    while (count > 0) {
+        const std::size_t n = std::min(count, chunk);
+        if (m_binary) m_binary->events(events, n, m_pending);
+        else
+            for (std::size_t i = 0; i < n; ++i) m_pending += jsonl::encode_event(events[i]);
+        if (m_pending.size() >= flush_threshold) write_pending();
+        events += n;
+        count -= n;
+    }
+}
+
 namespace {
 // Appends the encoding of everything it receives to a string.
 class string_writer final : public event_sink {
@@ -74,6 +90,10 @@ public:
     void on_event(const event& e) override {
         if (m_encoding == encoding::binary) m_binary.event(e, out);
         else out += jsonl::encode_event(e);
+    }
+    void on_events(const event* events, std::size_t count) override {
+        if (m_encoding == encoding::binary) return m_binary.events(events, count, out);
+        for (std::size_t i = 0; i < count; ++i) out += jsonl::encode_event(events[i]);
     }
     void finish() { m_binary.close_block(out); }
     std::string out;
@@ -94,7 +114,7 @@ std::string encode(const trace& t, encoding enc, compression c) {
 void replay(const trace& t, event_sink& sink) {
     sink.on_header(t.header);
     for (std::size_t id = 1; id < t.strings.size(); ++id) sink.on_string(static_cast<std::uint32_t>(id), t.strings[id]);
-    for (const event& e : t.events) sink.on_event(e);
+    sink.on_events(t.events.data(), t.events.size());
 }
 
 std::string save_file(const std::string& path, const trace& t, encoding enc, compression c) {

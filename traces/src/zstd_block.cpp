@@ -1,4 +1,6 @@
 #include "zstd_block.hpp"
+#include "block_columns.hpp"
+#include "dictionary.hpp"
 
 #include <coroscope/traces/binary.hpp>
 
@@ -27,14 +29,33 @@ block_compressor::block_compressor() : m_context(std::make_unique<context>()) {
 
 block_compressor::~block_compressor() = default;
 
-void block_compressor::append_block(std::string_view content, std::string& out) {
+void block_compressor::append_block(std::string_view rows, std::string& out, std::uint64_t dictionary,
+                                    bool by_columns) {
+    const std::string_view dict = builtin_dictionary(dictionary);
+    std::string_view content = rows;
+    std::uint64_t layout = dict.empty() ? block_layout_records : block_layout_dictionary;
+    if (by_columns && !dict.empty()) {
+        m_columns.clear();
+        rows_to_columns(rows, m_columns);
+        // A block of nearly 1 MiB of records (a huge string) may not fit as columns: rows then.
+        if (m_columns.size() <= max_block_bytes) {
+            content = m_columns;
+            layout = block_layout_columns;
+        }
+    }
     ZSTD_CCtx_setParameter(m_context->cctx, ZSTD_c_compressionLevel,
                            content.size() <= zstd_small_block ? zstd_level_small : zstd_level_full);
+    // A prefix holds for one frame only, so it is given again for each block; zstd indexes its few
+    // KiB per block, which is small next to compressing the block.
+    if (!dict.empty() && ZSTD_isError(ZSTD_CCtx_refPrefix_advanced(m_context->cctx, dict.data(), dict.size(),
+                                                                     ZSTD_dct_rawContent)))
+        std::abort(); // only fails for a bad parameter
     m_scratch.resize(ZSTD_compressBound(content.size()));
     std::size_t n = ZSTD_compress2(m_context->cctx, m_scratch.data(), m_scratch.size(), content.data(), content.size());
     if (ZSTD_isError(n)) std::abort(); // cannot happen with a ZSTD_compressBound buffer
     std::string head;
-    put_varint(head, block_layout_records);
+    put_varint(head, layout);
+    if (layout != block_layout_records) put_varint(head, dictionary);
     put_varint(head, content.size());
     put_varint(out, framed_kind | (record_zstd_block << kind_bits));
     put_varint(out, head.size() + n);
@@ -54,7 +75,8 @@ block_decompressor::block_decompressor() : m_context(std::make_unique<context>()
 
 block_decompressor::~block_decompressor() = default;
 
-std::string block_decompressor::inflate(std::string_view frame, std::size_t content_length, std::string_view& content) {
+std::string block_decompressor::inflate(std::string_view frame, std::size_t content_length, std::string_view dictionary,
+                                        std::string_view& content) {
     // The output buffer is exactly the block's declared size (at most max_block_bytes): a frame that
     // would inflate to more fails with "destination buffer too small", one that inflates to less is
     // caught below.
@@ -65,6 +87,11 @@ std::string block_decompressor::inflate(std::string_view frame, std::size_t cont
         return "field 'frame' declares " + std::to_string(fh.frameContentSize) + " bytes, not the block's " +
                std::to_string(content_length);
     if (m_buffer.size() < content_length) m_buffer.resize(content_length);
+    // A damaged block may have left its prefix referenced: each block starts from a clean session.
+    ZSTD_DCtx_reset(m_context->dctx, ZSTD_reset_session_only);
+    if (!dictionary.empty() && ZSTD_isError(ZSTD_DCtx_refPrefix_advanced(m_context->dctx, dictionary.data(),
+                                                                         dictionary.size(), ZSTD_dct_rawContent)))
+        return "its dictionary cannot be used"; // not expected: a built-in raw-content prefix
     std::size_t n = ZSTD_decompressDCtx(m_context->dctx, m_buffer.data(), content_length, frame.data(), frame.size());
     if (ZSTD_isError(n)) return std::string("field 'frame' is damaged (zstd: ") + ZSTD_getErrorName(n) + ")";
     if (n != content_length)

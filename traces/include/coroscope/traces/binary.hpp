@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,17 @@ inline constexpr std::size_t string_copy_budget = std::size_t{64} << 10;
 // decoded as if they stood in the file at this point (delta and string state run through blocks).
 inline constexpr std::uint32_t feature_zstd_blocks = 1u << 0; // header feature: the writer compressed records into blocks
 inline constexpr std::uint64_t block_layout_records = 0;
+// Layout 1 (format 1.4): varint dictionary id, then as layout 0; the frame was compressed with that
+// built-in dictionary (raw content, traces/src/dictionary.cpp) before the block's first byte. A
+// reader without that dictionary skips the block and counts it as an unknown record.
+inline constexpr std::uint64_t block_layout_dictionary = 1;
+// Layout 2 (format 1.4): as layout 1, but the frame inflates to the records column by column: varint
+// L, then L bytes of *lead stream* (every record in order, event records without their value fields
+// 0..6), then one column per (field bit 0..6, event kind 0..30) in that order (field 0's columns for
+// kinds 0..30, then field 1's...), each holding that field's varints for the events of that kind in
+// order. traces/src/block_columns.cpp puts them back in rows.
+inline constexpr std::uint64_t block_layout_columns = 2;
+inline constexpr std::uint16_t dictionary_minor = 4; // the first minor with block_layout_dictionary
 inline constexpr std::size_t max_block_bytes = std::size_t{1} << 20; // largest content of one block
 inline constexpr std::size_t block_target_bytes = std::size_t{256} << 10; // writers close a block at this content size
 // zstd levels: a small block (a short trace, a flush) at 19, where it costs milliseconds and the
@@ -70,6 +82,9 @@ enum field_bit : std::uint32_t {
     f_extra = 1u << 7,    // varint length N, then N bytes: varint reserved, then (newer minors) more
 };
 inline constexpr std::uint32_t field_mask_all = 0xff;
+// Longest plain event record: a 2-byte lead, 7 fields of at most 10 bytes, the extra's length and a
+// 3-byte reserved varint.
+inline constexpr std::size_t max_event_record_bytes = 2 + 7 * 10 + 1 + 3;
 
 class encoder {
 public:
@@ -79,17 +94,24 @@ public:
     // The next id (previous + 1) becomes a pieces record; any other id a plain string record.
     void encode_string(std::uint32_t id, std::string_view text, std::string& out);
     void encode_event(const event& e, std::string& out);
+    // The same bytes as encode_event for each of events[0..count), appended once per 256 events
+    // (through a scratch buffer) instead of once per event.
+    void encode_events(const event* events, std::size_t count, std::string& out);
     void reset();
     // Off: string pieces records hold one literal (for zstd blocks, which find repeats themselves).
     void use_copies(bool on) { m_copies = on; }
 
 private:
+    // Writes the record of e (kind < framed_kind) at p, which has max_event_record_bytes of room,
+    // updates the delta state and returns the end.
+    char* write_event(const event& e, char* p);
     void remember(std::string_view text); // appends text to the history (dropping what is out of reach)
     void index_upto(std::uint64_t position); // links every history position before it into m_head/m_chain
 
     event m_prev{}; // ts_ns, step, tick and task of the previous event (all 0 at the start)
     std::uint32_t m_last_id = 0; // id of the previous string record
     bool m_copies = true;
+    std::unique_ptr<char[]> m_scratch; // encode_events' records before they are appended (allocated at first use)
     // The string history (its last bytes: at most 2 string_windows), m_history[0] being absolute
     // position m_history_base; m_head[hash of 4 bytes] and m_chain[position] link earlier positions
     // with the same hash (absolute position + 1; 0 = none).

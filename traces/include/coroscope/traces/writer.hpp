@@ -34,6 +34,9 @@ public:
     void on_header(const header& h) override;
     void on_string(std::uint32_t id, std::string_view text) override;
     void on_event(const event& e) override;
+    // One call per batch (the scheduler hands over its buffered events this way): binary encodes
+    // them with one resize per chunk instead of one append and one virtual call per event.
+    void on_events(const event* events, std::size_t count) override;
     // Hands everything received so far to the OS (with zstd: closes the current block first).
     void flush();
     std::uint64_t bytes_written() const { return m_bytes; }
