@@ -37,22 +37,74 @@ trace_key trace_key::of(const inspector::model& m) {
     return trace_key{m.trace().events.size(), m.history().last_ts(), m.history().tasks().data()};
 }
 
+std::uint64_t answers_cache::behind(const inspector::model& m) const {
+    const std::uint64_t events = m.trace().events.size(), fed = stats_fold.next();
+    return fed > events ? events : events - fed;
+}
+
+namespace {
+
+// The folds go on from where they stopped when m is the model they folded, grown; any other model
+// (a file opened, a new live session) starts them again. The last event they took identifies it.
+void restart_folds_if_replaced(const inspector::model& m, answers_cache& cache) {
+    const std::uint64_t fed = cache.stats_fold.next();
+    const auto& events = m.trace().events;
+    if (fed == 0 || (fed <= events.size() && events[fed - 1] == cache.fold_last)) return;
+    cache.stats_fold = {};
+    cache.lints_fold = inspector::lint_builder{};
+    cache.resources_fold = {};
+    cache.trace_events = answers_cache::none;
+    cache.trace_last_ts = answers_cache::none;
+    cache.fold_seen_events = 0;
+}
+
+void feed_folds(const inspector::model& m, answers_cache& cache, std::uint64_t to) {
+    cache.stats_fold.feed(m, to);
+    cache.lints_fold.feed(m, to);
+    cache.resources_fold.feed(m, to);
+    if (to > 0) cache.fold_last = m.trace().events[to - 1];
+}
+
+} // namespace
+
 void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live) {
     const std::uint64_t events = m.trace().events.size();
     const std::uint64_t last_ts = m.history().last_ts();
-    // A trace that grew since the last pass (live) waits for the refresh interval; a new or first one does not.
-    bool grew = live && cache.trace_events != answers_cache::none && events > cache.trace_events;
-    if ((cache.trace_events != events || cache.trace_last_ts != last_ts) &&
-        (!grew || now_s - cache.trace_computed_s >= std::max(live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s))) {
+    restart_folds_if_replaced(m, cache);
+    // Fold what is new: all of it in a replay; live, slices until the frame's budget is spent.
+    std::uint64_t fed = cache.stats_fold.next();
+    if (fed < events) {
+        if (!live) {
+            feed_folds(m, cache, events);
+        } else {
+            const double budget = events > cache.fold_seen_events ? cache.fold_budget_s : cache.fold_idle_budget_s;
+            const auto start = std::chrono::steady_clock::now();
+            do {
+                feed_folds(m, cache, std::min(events, fed + std::max<std::uint64_t>(cache.fold_slice, 1)));
+                fed = cache.stats_fold.next();
+            } while (fed < events && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < budget);
+        }
+        fed = cache.stats_fold.next();
+    }
+    cache.fold_seen_events = events;
+    // Publish: at once in a replay and for the first answers; live, at the refresh interval (and
+    // ten times the last publication's cost). A trace whose last timestamp moved without new events
+    // is new too (the open waits' ends).
+    const bool caught_up = fed == events;
+    const bool changed = cache.trace_events != fed || (caught_up && cache.trace_last_ts != last_ts);
+    const bool first = cache.trace_events == answers_cache::none;
+    if (changed &&
+        (!live || first ||
+         now_s - cache.trace_computed_s >= std::max(live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s))) {
         cache.trace_computed_s = now_s;
         const auto start = std::chrono::steady_clock::now();
-        cache.stats = inspector::compute_stats(m);
-        cache.lints = inspector::run_lints(m);
-        cache.resources = inspector::resource_lanes(m);
+        cache.stats = cache.stats_fold.result(m);
+        cache.lints = cache.lints_fold.result(m);
+        cache.resources = cache.resources_fold.result();
         cache.trace_cost_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         ++cache.trace_generation;
-        cache.trace_events = events;
-        cache.trace_last_ts = last_ts;
+        cache.trace_events = fed;
+        cache.trace_last_ts = caught_up ? last_ts : answers_cache::none;
         cache.graph_events = answers_cache::none; // holders depend on the events too
     }
     // Following a live program the cursor moves with every step: refresh at the interval then.

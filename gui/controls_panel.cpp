@@ -73,7 +73,7 @@ void draw_controls_panel(session& s, ui_state& ui) {
     if (m.cursor() != before) ui.follow_cursor = true;
 }
 
-void draw_live_controls(session& s, ui_state&) {
+void draw_live_controls(session& s, ui_state& ui) {
     if (!s.live) return;
     live_link& link = *s.live;
     using ph = live_link::phase;
@@ -95,6 +95,18 @@ void draw_live_controls(session& s, ui_state&) {
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("events the program could not send (its buffer was full) and connections lost;\n"
                           "the model misses what was dropped");
+
+    // Behind a program that streams faster than the window folds: say so, with what is left.
+    const std::uint64_t unfolded = ui.panels.cache.behind(s.model);
+    if (link.behind() || unfolded > 0) {
+        ImGui::SameLine(0, 18);
+        std::string behind = link.behind() ? "behind: more events buffered" : "behind:";
+        if (unfolded > 0) behind += (link.behind() ? ", " : " ") + std::to_string(unfolded) + " events not in stats/lints yet";
+        ImGui::TextColored(to_vec4(color_warning), "%s", behind.c_str());
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("the program streams faster than the window folds its events; each frame takes a\n"
+                              "slice so the window stays responsive, and the answers catch up when it slows down");
+    }
 
     ImGui::SameLine(0, 24);
     const bool can = link.can_command();

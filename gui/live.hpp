@@ -82,6 +82,13 @@ public:
     // How many pause notices arrived (a script waits for the next one after `continue`).
     std::uint64_t pause_notices() const { return m_pause_notices; }
 
+    // The last poll() stopped folding at its time budget with the stream's bytes still waiting
+    // (a program that streams faster than the model folds): the window is behind the program.
+    bool behind() const { return m_behind; }
+    // The stream's bytes one poll() decodes per drain, and the time after which it stops draining.
+    static constexpr std::size_t drain_slice_bytes = 64 * 1024; // ~20 000 events of a binary stream
+    static constexpr double drain_budget_s = 0.004;
+
     // Events the program reported as dropped (sum over `dropped` events) and connections lost.
     std::uint64_t dropped_events() const { return m_dropped; }
     int disconnections() const { return m_disconnections; }
@@ -140,6 +147,7 @@ private:
     std::uint64_t m_paused_step = 0;
     std::uint64_t m_pause_notices = 0;
     std::uint64_t m_dropped = 0;
+    bool m_behind = false;
     std::size_t m_scanned_events = 0; // model events already checked for `dropped`
     int m_disconnections = 0;
     std::string m_last;

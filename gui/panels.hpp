@@ -33,23 +33,39 @@ inline constexpr int answer_tab_count = 6;
 std::string_view to_string(answer_tab t);                    // "graph", "spawn-tree", ...
 bool parse_answer_tab(std::string_view name, answer_tab& out); // the --panel names
 
-// Whole-trace answers (stats, lints, resource lanes) depend only on the events, so they are
-// recomputed when the trace grows or is replaced; the wait-for graph also depends on the cursor.
+// Whole-trace answers (stats, lints, resource lanes) depend only on the events: folds that take
+// each event once (inspector::stats_builder, lint_builder, resource_builder) follow the trace as it
+// grows and restart when it is replaced; their results are published here. The wait-for graph
+// also depends on the cursor.
 struct answers_cache {
     static constexpr std::uint64_t none = std::numeric_limits<std::uint64_t>::max();
-    std::uint64_t trace_events = none;   // events().size() the whole-trace answers were built from
-    std::uint64_t trace_last_ts = none;
-    std::uint64_t trace_generation = 0;  // bumped each time stats, lints and resources are recomputed
+    std::uint64_t trace_events = none;   // the events the published answers were built from (the first N)
+    std::uint64_t trace_last_ts = none;  // history().last_ts() then, when they were all the trace had
+    std::uint64_t trace_generation = 0;  // bumped each time stats, lints and resources are published
     inspector::trace_stats stats;
     std::vector<inspector::lint_finding> lints;
     std::vector<inspector::resource_lane> resources;
+
+    // The folds behind them, and the last event they took (to tell the same model grown from
+    // another one put in its place).
+    inspector::stats_builder stats_fold;
+    inspector::lint_builder lints_fold;
+    inspector::resource_builder resources_fold;
+    traces::event fold_last{};
+    // Live: events are fed to the folds in slices of fold_slice until fold_budget_s has passed in
+    // the frame (fold_idle_budget_s in a frame where the trace did not grow: catching up).
+    std::uint64_t fold_slice = 4096;
+    double fold_budget_s = 0.002, fold_idle_budget_s = 0.005;
+    std::uint64_t fold_seen_events = 0;  // the trace's events at the previous refresh
+    // Events of m the folds have not taken yet (live, shown while the answers catch up).
+    std::uint64_t behind(const inspector::model& m) const;
 
     std::uint64_t graph_events = none;   // events().size() and cursor the graph was built at
     std::uint64_t graph_cursor = none;
     std::uint64_t graph_generation = 0;  // bumped each time `graph` is recomputed (its layout follows)
     inspector::wait_graph graph;
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
-    double trace_cost_s = 0;             // how long (wall clock) the last stats + lints + resources pass took
+    double trace_cost_s = 0;             // how long (wall clock) the last publication of stats, lints and resources took
 
     // Event log rows: indices of the events that pass the filter. While the same model grows (live),
     // only the new events are filtered and appended.
@@ -198,12 +214,15 @@ struct panels_state {
     }
 };
 
-// Brings the cached answers up to date with the model (cheap when nothing changed). While events
-// stream in (`live`), they are recomputed at most every `live_refresh_s` seconds of `now_s`: each is
-// a pass over the whole trace. A replay (a file, however it was loaded) is never throttled.
+// Brings the cached answers up to date with the model (cheap when nothing changed). A replay (a
+// file, however it was loaded) folds every new event and publishes at once. While events stream in
+// (`live`), each call folds only a time-bounded slice (answers_cache::fold_budget_s), so a huge
+// stream never stalls a frame, and publishes what was folded at most every `live_refresh_s`
+// seconds of `now_s` (publishing summarizes every task: it grows with the trace). Once the folds
+// have caught up, the published answers equal the batch functions' on the model.
 inline constexpr double live_refresh_s = 0.5;
-// While events stream in, the whole-trace pass also waits this many times its own last cost, so
-// that on a huge trace (seconds per pass) the window spends at most about a tenth of its time in it.
+// Publishing also waits this many times its own last cost, so that on a huge trace the window
+// spends at most about a tenth of its time in it.
 inline constexpr double live_refresh_cost_factor = 10;
 void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live);
 

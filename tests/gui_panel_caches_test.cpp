@@ -317,31 +317,49 @@ TEST_CASE("event log: the filtered rows follow a growing trace, a filter change 
     CHECK(ui.panels.cache.rows == other);
 }
 
-TEST_CASE("live: the whole-trace answers wait for the refresh interval, or ten times their last cost when longer") {
-    const traces::trace t = golden_trace("bugs.trace");
-    inspector::model m;
+namespace {
+
+// The model of a golden trace fed its first `count` events, as a live stream would.
+void start_live_model(inspector::model& m, const traces::trace& t, std::size_t count) {
     m.on_header(t.header);
     for (std::size_t i = 1; i < t.strings.size(); ++i) m.on_string(static_cast<std::uint32_t>(i), t.strings[i]);
+    m.on_events(t.events.data(), count);
+}
+
+// The published answers are exactly the batch functions' on the model.
+void check_answers_are_the_batch(const inspector::model& m, const gui::answers_cache& cache) {
+    CHECK(inspector::stats_json(m, cache.stats) == inspector::stats_json(m, inspector::compute_stats(m)));
+    CHECK(inspector::lints_json(m, cache.lints) == inspector::lints_json(m, inspector::run_lints(m)));
+    CHECK(inspector::resources_json(m, cache.resources) == inspector::resources_json(m, inspector::resource_lanes(m)));
+}
+
+} // namespace
+
+TEST_CASE("live: the whole-trace answers are published at the refresh interval, or ten times their last cost when longer") {
+    const traces::trace t = golden_trace("bugs.trace");
+    inspector::model m;
     const std::size_t n = t.events.size();
-    m.on_events(t.events.data(), n / 3);
+    start_live_model(m, t, n / 3);
     gui::answers_cache cache;
-    gui::refresh_answers(m, cache, 100.0, true); // the first pass is never held back
+    gui::refresh_answers(m, cache, 100.0, true); // the first answers are never held back
     REQUIRE(cache.trace_generation == 1);
     CHECK(cache.trace_events == n / 3);
     CHECK(cache.trace_cost_s >= 0);
+    check_answers_are_the_batch(m, cache);
 
-    // Cheap passes (the cost is set: a loaded machine could stretch the one measured): more events
-    // are taken in once the interval has passed, not before.
+    // Cheap publications (the cost is set: a loaded machine could stretch the one measured): more
+    // events are folded at once, published once the interval has passed, not before.
     cache.trace_cost_s = 0.001;
     m.on_events(t.events.data() + n / 3, n / 3);
     gui::refresh_answers(m, cache, 100.0 + gui::live_refresh_s / 2, true);
     CHECK(cache.trace_generation == 1);
+    CHECK(cache.behind(m) == 0); // folded already (a small trace fits in one frame's budget)
     gui::refresh_answers(m, cache, 100.0 + gui::live_refresh_s, true);
     CHECK(cache.trace_generation == 2);
     CHECK(cache.trace_events == 2 * (n / 3));
-    CHECK(cache.lints.size() == inspector::run_lints(m).size());
+    check_answers_are_the_batch(m, cache);
 
-    // A pass that took 2 s (a huge trace): the next waits 20 s, not the interval.
+    // A publication that took 2 s (a huge trace): the next waits 20 s, not the interval.
     cache.trace_cost_s = 2.0;
     m.on_events(t.events.data() + 2 * (n / 3), n - 2 * (n / 3));
     const double last = cache.trace_computed_s;
@@ -351,11 +369,53 @@ TEST_CASE("live: the whole-trace answers wait for the refresh interval, or ten t
     gui::refresh_answers(m, cache, last + 20.0, true);
     CHECK(cache.trace_generation == 3);
     CHECK(cache.trace_events == n);
-    CHECK(cache.lints.size() == inspector::run_lints(m).size());
+    check_answers_are_the_batch(m, cache);
 
     // A replay is never held back.
     gui::answers_cache replay;
     replay.trace_cost_s = 2.0;
     gui::refresh_answers(m, replay, 0.0, false);
     CHECK(replay.trace_events == n);
+}
+
+TEST_CASE("live: each refresh folds a bounded slice, the answers catch up to the batch ones, another model restarts them") {
+    const traces::trace t = golden_trace("philosophers-deadlock.trace");
+    const std::size_t n = t.events.size();
+    REQUIRE(n > 100);
+    inspector::model m;
+    start_live_model(m, t, n / 2);
+    gui::answers_cache cache;
+    constexpr std::uint64_t slice = 2;
+    cache.fold_slice = slice;                      // a slice of 2 events per refresh:
+    cache.fold_budget_s = cache.fold_idle_budget_s = 0; // the budget is spent after the first slice
+    double now = 100.0;
+    gui::refresh_answers(m, cache, now, true);
+    CHECK(cache.behind(m) == n / 2 - slice);
+    CHECK(cache.trace_events == slice);            // the first answers at once, of what was folded
+    // The rest arrives while the folds are behind; they take one slice per refresh and publish at
+    // the interval.
+    m.on_events(t.events.data() + n / 2, n - n / 2);
+    std::uint64_t behind = cache.behind(m), publications = cache.trace_generation, refreshes = 0;
+    while (cache.behind(m) > 0 || cache.trace_events != n) {
+        now += 1.0 / 60;
+        gui::refresh_answers(m, cache, now, true);
+        ++refreshes;
+        REQUIRE(cache.behind(m) == (behind > slice ? behind - slice : 0));
+        behind = cache.behind(m);
+        REQUIRE(refreshes < 10 * n);
+    }
+    CHECK(refreshes >= (n - slice) / slice);
+    CHECK(cache.trace_generation - publications >= 2); // published on the way, not only at the end
+    check_answers_are_the_batch(m, cache);
+    CHECK_FALSE(cache.lints.empty());              // the deadlock, at least
+
+    // Another trace put in the same model object, longer than what was folded: the folds restart.
+    const traces::trace other = golden_trace("bugs.trace");
+    m = inspector::model(other);
+    REQUIRE(m.trace().events.size() > n);
+    cache.fold_slice = 1u << 20;
+    gui::refresh_answers(m, cache, now + 10, true);
+    CHECK(cache.behind(m) == 0);
+    CHECK(cache.trace_events == m.trace().events.size());
+    check_answers_are_the_batch(m, cache);
 }
