@@ -1,8 +1,9 @@
 // coroscope-trace convert FILE --to jsonl|binary [--zstd] -o OUT: re-encodes a trace record by record
 // (the decoder feeds a file_writer), so strings and events keep their order and every field its
 // value: binary -> jsonl -> binary gives back the bytes the scheduler wrote. --zstd writes the
-// records in zstd-compressed blocks; any reader of format 1.3 loads either. A binary output is
-// format 1.3 (its strings are 1.3 string pieces records), whatever minor the input said.
+// records in zstd-compressed blocks (format 1.4: columns, built-in dictionary 1); any reader of
+// format 1.4 loads either. A binary output is written in the current format (traces::format_minor,
+// with 1.3 string pieces records), whatever minor the input said.
 #include "commands.hpp"
 
 #include <coroscope/traces/reader.hpp>
