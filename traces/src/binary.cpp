@@ -186,16 +186,23 @@ void encoder::encode_string(std::uint32_t id, std::string_view text, std::string
     out += payload;
 }
 
-char* encoder::write_event(const event& e, char* p) {
+// Which fields a record of `e` carries after `prev` (the f_* bits): the deltas that changed and the
+// values that are not zero. One rule for the common records and the framed wide ones.
+static std::uint32_t field_mask(const event& e, const event& prev) {
     std::uint32_t mask = 0;
-    if (e.ts_ns != m_prev.ts_ns) mask |= f_ts;
-    if (e.task != m_prev.task) mask |= f_task;
+    if (e.ts_ns != prev.ts_ns) mask |= f_ts;
+    if (e.task != prev.task) mask |= f_task;
     if (e.a != 0) mask |= f_a;
     if (e.code != 0) mask |= f_code;
     if (e.b != 0) mask |= f_b;
-    if (e.step != m_prev.step) mask |= f_step;
-    if (e.tick != m_prev.tick) mask |= f_tick;
+    if (e.step != prev.step) mask |= f_step;
+    if (e.tick != prev.tick) mask |= f_tick;
     if (e.reserved != 0) [[unlikely]] mask |= f_extra;
+    return mask;
+}
+
+char* encoder::write_event(const event& e, char* p) {
+    const std::uint32_t mask = field_mask(e, m_prev);
     p = write_varint(p, static_cast<std::uint64_t>(e.kind) | (std::uint64_t{mask} << kind_bits));
     if (mask & f_ts) p = write_varint(p, zigzag64(e.ts_ns - m_prev.ts_ns));
     if (mask & f_task) p = write_varint(p, e.task);
@@ -251,30 +258,21 @@ void encoder::encode_event(const event& e, std::string& out) {
         out.append(bytes, static_cast<std::size_t>(write_event(e, bytes) - bytes));
         return;
     }
-    std::uint32_t mask = 0;
-    if (e.ts_ns != m_prev.ts_ns) mask |= f_ts;
-    if (e.task != m_prev.task) mask |= f_task;
-    if (e.a != 0) mask |= f_a;
-    if (e.code != 0) mask |= f_code;
-    if (e.b != 0) mask |= f_b;
-    if (e.step != m_prev.step) mask |= f_step;
-    if (e.tick != m_prev.tick) mask |= f_tick;
-    if (e.reserved != 0) mask |= f_extra;
+    const std::uint32_t mask = field_mask(e, m_prev);
     std::string wide; // a kind that does not fit the lead goes in a framed record
-    std::string& fields = wide;
     put_varint(wide, kind);
     put_varint(wide, mask);
-    if (mask & f_ts) put_varint(fields, zigzag64(e.ts_ns - m_prev.ts_ns));
-    if (mask & f_task) put_varint(fields, e.task);
-    if (mask & f_a) put_varint(fields, e.a);
-    if (mask & f_code) put_varint(fields, e.code);
-    if (mask & f_b) put_varint(fields, e.b);
-    if (mask & f_step) put_varint(fields, zigzag64(e.step - m_prev.step));
-    if (mask & f_tick) put_varint(fields, zigzag32(e.tick - m_prev.tick));
+    if (mask & f_ts) put_varint(wide, zigzag64(e.ts_ns - m_prev.ts_ns));
+    if (mask & f_task) put_varint(wide, e.task);
+    if (mask & f_a) put_varint(wide, e.a);
+    if (mask & f_code) put_varint(wide, e.code);
+    if (mask & f_b) put_varint(wide, e.b);
+    if (mask & f_step) put_varint(wide, zigzag64(e.step - m_prev.step));
+    if (mask & f_tick) put_varint(wide, zigzag32(e.tick - m_prev.tick));
     if (mask & f_extra) {
         std::string extra;
         put_varint(extra, e.reserved);
-        put_bytes(fields, extra);
+        put_bytes(wide, extra);
     }
     put_varint(out, framed_kind | (record_wide_event << kind_bits));
     put_bytes(out, wide);
