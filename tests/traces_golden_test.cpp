@@ -100,15 +100,17 @@ TEST_CASE("the format 1.1 archive (traces/golden/v1.1) still loads") {
     }
 }
 
-TEST_CASE("the format 1.2 archive (traces/golden/v1.2) still loads, its zstd twins too") {
-    auto binaries = files_in(golden_dir / "v1.2", ".trace");
+// An archive of format 1.MINOR with zstd twins: every binary trace loads as 1.MINOR with its JSON Lines
+// twin, and zstd/NAME (the same trace written with zstd blocks by that minor's writer) loads cleanly
+// to the same strings and events.
+static void check_zstd_archive(const fs::path& dir, std::uint16_t minor) {
+    auto binaries = files_in(dir, ".trace");
     REQUIRE(binaries.size() >= 3);
-    check_twins(golden_dir / "v1.2");
+    check_twins(dir);
     for (const auto& path : binaries) {
         auto loaded = traces::load_file(path.string());
         CHECK(loaded.trace.header.major == 1);
-        CHECK(loaded.trace.header.minor == 2);
-        // The same trace written with zstd blocks by the 1.2 writer.
+        CHECK(loaded.trace.header.minor == minor);
         fs::path zstd_path = path.parent_path() / "zstd" / path.filename();
         INFO(zstd_path.string());
         REQUIRE(fs::exists(zstd_path));
@@ -120,24 +122,12 @@ TEST_CASE("the format 1.2 archive (traces/golden/v1.2) still loads, its zstd twi
     }
 }
 
+TEST_CASE("the format 1.2 archive (traces/golden/v1.2) still loads, its zstd twins too") {
+    check_zstd_archive(golden_dir / "v1.2", 2); // zstd blocks of rows
+}
+
 TEST_CASE("the format 1.3 archive (traces/golden/v1.3) still loads, its zstd twins too") {
-    auto binaries = files_in(golden_dir / "v1.3", ".trace");
-    REQUIRE(binaries.size() >= 3);
-    check_twins(golden_dir / "v1.3");
-    for (const auto& path : binaries) {
-        auto loaded = traces::load_file(path.string());
-        CHECK(loaded.trace.header.major == 1);
-        CHECK(loaded.trace.header.minor == 3);
-        // The same trace written with zstd blocks (layout 0: rows, no dictionary) by the 1.3 writer.
-        fs::path zstd_path = path.parent_path() / "zstd" / path.filename();
-        INFO(zstd_path.string());
-        REQUIRE(fs::exists(zstd_path));
-        auto zstd = traces::load_file(zstd_path.string());
-        require_clean(zstd_path, zstd);
-        CHECK((zstd.trace.header.features & traces::binary::feature_zstd_blocks) != 0);
-        CHECK(zstd.trace.strings == loaded.trace.strings);
-        CHECK(zstd.trace.events == loaded.trace.events);
-    }
+    check_zstd_archive(golden_dir / "v1.3", 3); // zstd blocks: layout 0 (rows), no dictionary
 }
 
 // The issue's size target: at most 8 bytes per event on average over the samples' traces, whole
