@@ -3,6 +3,7 @@
 // flags, with the state checked through --print-state and the screenshot.
 #include "support.hpp"
 
+#include "gui_process_support.hpp"
 #include "screenshot_support.hpp"
 
 #include <coroscope/inspector/lints.hpp>
@@ -19,6 +20,8 @@
 #include <unordered_set>
 
 
+using test_support::parse_state;
+using test_support::require_display;
 using test_support::run_command;
 using test_support::count_near;
 using test_support::distinct_colors;
@@ -28,33 +31,6 @@ using test_support::load_png;
 namespace {
 
 const std::string bin = COROSCOPE_BIN_DIR;
-
-void require_display() {
-    const char* display = std::getenv("DISPLAY");
-    if (!display || !*display)
-        FAIL("DISPLAY is not set: GUI tests need an X display; run them with `make test` (under xvfb-run) "
-             "or `xvfb-run -a -s \"-screen 0 1600x1000x24\" " << bin << "/gui_live_test`");
-}
-
-// The `coroscope: state k=v k=v ... status=free text` line printed by --print-state.
-std::map<std::string, std::string> parse_state(const std::string& out) {
-    std::map<std::string, std::string> kv;
-    auto at = out.find("coroscope: state ");
-    if (at == std::string::npos) return kv;
-    std::string line = out.substr(at + 17, out.find('\n', at) - at - 17);
-    auto status = line.find(" status=");
-    if (status != std::string::npos) {
-        kv["status"] = line.substr(status + 8);
-        line.resize(status);
-    }
-    std::istringstream in(line);
-    std::string word;
-    while (in >> word) {
-        auto eq = word.find('=');
-        if (eq != std::string::npos) kv[word.substr(0, eq)] = word.substr(eq + 1);
-    }
-    return kv;
-}
 
 std::uint64_t recorded_steps(const std::string& sample) {
     std::string path = test_support::temp_path("gui-live-ref.trace");
@@ -69,7 +45,7 @@ std::uint64_t recorded_steps(const std::string& sample) {
 } // namespace
 
 TEST_CASE("coroscope launch --paused steps a sample three times and shows step 3") {
-    require_display();
+    require_display("gui_live_test");
     std::string png = test_support::temp_path("gui-live-step.png");
     std::remove(png.c_str());
 
@@ -99,7 +75,7 @@ TEST_CASE("coroscope launch --paused steps a sample three times and shows step 3
 }
 
 TEST_CASE("coroscope launch runs a sample to its end, keeps every step and saves the trace") {
-    require_display();
+    require_display("gui_live_test");
     const std::uint64_t reference = recorded_steps("nested");
     std::string png = test_support::temp_path("gui-live-run.png");
     std::string saved = test_support::temp_path("gui-live-run.trace");
@@ -142,7 +118,7 @@ TEST_CASE("coroscope launch runs a sample to its end, keeps every step and saves
 }
 
 TEST_CASE("coroscope launch sets a breakpoint, continues to it, and can step back in history") {
-    require_display();
+    require_display("gui_live_test");
     std::string png = test_support::temp_path("gui-live-break.png");
     std::remove(png.c_str());
 
@@ -168,7 +144,7 @@ TEST_CASE("coroscope launch sets a breakpoint, continues to it, and can step bac
 }
 
 TEST_CASE("coroscope launch --live-break lint without --paused stops at the program's first lint") {
-    require_display();
+    require_display("gui_live_test");
     std::string png = test_support::temp_path("gui-live-lint.png");
     std::string saved = test_support::temp_path("gui-live-lint.trace");
     std::remove(png.c_str());
@@ -205,7 +181,7 @@ TEST_CASE("coroscope launch --live-break lint without --paused stops at the prog
 }
 
 TEST_CASE("coroscope launch of a program that does not exist fails in one line and still exits") {
-    require_display();
+    require_display("gui_live_test");
     auto r = run_command(bin + "/coroscope launch /nonexistent/program --print-state --screenshot /dev/null --frames 1 2>&1");
     INFO("coroscope printed: " << r.out);
     CHECK(r.status == 1);

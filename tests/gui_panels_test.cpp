@@ -4,6 +4,7 @@
 #include "event_builder.hpp"
 #include "support.hpp"
 
+#include "gui_process_support.hpp"
 #include "screenshot_support.hpp"
 
 #include "../gui/panels.hpp"
@@ -17,6 +18,7 @@
 
 using test_support::image;
 using test_support::load_png;
+using test_support::require_display;
 using test_support::run_command;
 namespace gui = coroscope::gui;
 
@@ -24,13 +26,6 @@ namespace {
 
 const std::string bin = COROSCOPE_BIN_DIR;
 const std::string golden = std::string(COROSCOPE_SOURCE_DIR) + "/traces/golden/";
-
-void require_display() {
-    const char* display = std::getenv("DISPLAY");
-    if (!display || !*display)
-        FAIL("DISPLAY is not set: GUI tests need an X display; run them with `make test` (under xvfb-run) "
-             "or `xvfb-run -a -s \"-screen 0 1600x1000x24\" " << bin << "/gui_panels_test`");
-}
 
 // The answers area of the default 1600x1000 layout: the right column of the middle row
 // (app.cpp: tasks 34%, stack 24%, answers the rest, above the timeline).
@@ -97,7 +92,7 @@ std::string write_deadlock_trace() {
 } // namespace
 
 TEST_CASE("graph panel: a deadlock cycle is drawn in red once it has formed") {
-    require_display();
+    require_display("gui_panels_test");
     std::string trace = write_deadlock_trace();
     image at_end = render(trace, "--panel graph --seek 3", "graph-end"); // the end: all three have suspended
     image before = render(trace, "--panel graph --seek 2", "graph-before"); // before task 3 joins 2
@@ -112,7 +107,7 @@ TEST_CASE("graph panel: a deadlock cycle is drawn in red once it has formed") {
 }
 
 TEST_CASE("spawn tree panel: tasks under their spawner with their state colors") {
-    require_display();
+    require_display("gui_panels_test");
     std::string trace = write_deadlock_trace();
     image tree = render(trace, "--panel spawn-tree --seek 1", "tree");
     image other = render(trace, "--panel stats --seek 1", "tree-other");
@@ -124,7 +119,7 @@ TEST_CASE("spawn tree panel: tasks under their spawner with their state colors")
 }
 
 TEST_CASE("event log panel: the row at the cursor is highlighted and moves with the cursor") {
-    require_display();
+    require_display("gui_panels_test");
     const std::string trace = golden + "nested.trace";
     image at3 = render(trace, "--panel events --seek 3", "log-3");
     image other = render(trace, "--panel graph --seek 3", "log-other");
@@ -136,7 +131,7 @@ TEST_CASE("event log panel: the row at the cursor is highlighted and moves with 
 }
 
 TEST_CASE("stats panel: histogram bars for all tasks and for the selected task") {
-    require_display();
+    require_display("gui_panels_test");
     const std::string trace = golden + "nested.trace";
     image stats = render(trace, "--panel stats --select-task 2", "stats");
     image other = render(trace, "--panel lints --select-task 2", "stats-other");
@@ -146,7 +141,7 @@ TEST_CASE("stats panel: histogram bars for all tasks and for the selected task")
 }
 
 TEST_CASE("lints panel: each finding of the bugs sample is listed in the lint color") {
-    require_display();
+    require_display("gui_panels_test");
     const std::string trace = golden + "bugs.trace";
     image lints = render(trace, "--panel lints", "lints");
     image other = render(trace, "--panel spawn-tree", "lints-other");
@@ -156,7 +151,7 @@ TEST_CASE("lints panel: each finding of the bugs sample is listed in the lint co
 }
 
 TEST_CASE("resources panel: the echo sample's streams with their latency bars") {
-    require_display();
+    require_display("gui_panels_test");
     const std::string trace = golden + "echo.trace";
     image res = render(trace, "--panel resources", "resources");
     image other = render(trace, "--panel stats", "resources-other");

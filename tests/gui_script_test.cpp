@@ -4,6 +4,7 @@
 #include "support.hpp"
 
 #include "../gui/script.hpp"
+#include "gui_process_support.hpp"
 #include "screenshot_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,34 +17,13 @@
 #include <fstream>
 #include <map>
 
+using test_support::parse_state;
+using test_support::require_display;
 using test_support::run_command;
 
 namespace {
 
 const std::string bin = COROSCOPE_BIN_DIR;
-
-void require_display() {
-    const char* display = std::getenv("DISPLAY");
-    if (!display || !*display)
-        FAIL("DISPLAY is not set: GUI tests need an X display; run them with `make test` (under xvfb-run)");
-}
-
-// The `coroscope: state k=v k=v ... status=free text` line printed by --print-state.
-std::map<std::string, std::string> parse_state(const std::string& out) {
-    std::map<std::string, std::string> fields;
-    auto at = out.find("coroscope: state ");
-    if (at == std::string::npos) return fields;
-    std::string line = out.substr(at + 17, out.find('\n', at) - at - 17);
-    std::size_t pos = 0;
-    while (pos < line.size()) {
-        std::size_t end = line.find(' ', pos);
-        if (end == std::string::npos) end = line.size();
-        std::string kv = line.substr(pos, end - pos);
-        if (auto eq = kv.find('='); eq != std::string::npos) fields[kv.substr(0, eq)] = kv.substr(eq + 1);
-        pos = end + 1;
-    }
-    return fields;
-}
 
 std::string write_file(const std::string& name, const std::string& text) {
     std::string path = test_support::temp_path(name);
@@ -101,7 +81,7 @@ TEST_CASE("script lines parse into commands, a bad line is named by file and lin
 }
 
 TEST_CASE("a scripted session ends where the model says: cursor, selection, stack depth, zoom") {
-    require_display();
+    require_display("gui_script_test");
     std::string trace = test_support::temp_path("script-nested.trace");
     REQUIRE(run_command("COROSCOPE_TRACE=" + trace + " " + bin + "/sample-nested").status == 0);
 
@@ -170,7 +150,7 @@ TEST_CASE("a scripted session ends where the model says: cursor, selection, stac
 }
 
 TEST_CASE("collapsed timeline groups: stepping shows the cursor on the group's lane, selecting a hidden task opens its groups") {
-    require_display();
+    require_display("gui_script_test");
     const std::string trace = std::string(COROSCOPE_SOURCE_DIR) + "/traces/golden/nested.trace";
     coroscope::traces::loaded_trace loaded = coroscope::traces::load_file(trace);
     REQUIRE(loaded.report.error.empty());
@@ -244,7 +224,7 @@ TEST_CASE("script problems: a bad line stops before the window, a bad task is re
     CHECK(r.out.find(bad + ":2: unknown command 'fly'") != std::string::npos);
     std::remove(bad.c_str());
 
-    require_display();
+    require_display("gui_script_test");
     std::string trace = test_support::temp_path("script-bad-task.trace");
     REQUIRE(run_command("COROSCOPE_TRACE=" + trace + " " + bin + "/sample-nested").status == 0);
     std::string script = write_file("bad-task.txt", "wait-loaded\nselect 9999\nstep\n");

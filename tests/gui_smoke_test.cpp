@@ -2,6 +2,7 @@
 // sample-nested, render it with a task selected and the cursor moved, and check the screenshot.
 #include "support.hpp"
 
+#include "gui_process_support.hpp"
 #include "screenshot_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <unordered_set>
 
+using test_support::require_display;
 using test_support::run_command;
 using test_support::count_near;
 using test_support::distinct_colors;
@@ -26,13 +28,6 @@ using test_support::load_png;
 namespace {
 
 const std::string bin = COROSCOPE_BIN_DIR;
-
-void require_display() {
-    const char* display = std::getenv("DISPLAY");
-    if (!display || !*display)
-        FAIL("DISPLAY is not set: GUI tests need an X display; run them with `make test` (under xvfb-run) "
-             "or `xvfb-run -a -s \"-screen 0 1600x1000x24\" " << bin << "/gui_smoke_test`");
-}
 
 // A private config directory (XDG_CONFIG_HOME), so tests never read or write the user's settings.
 std::string fresh_config(const std::string& name) {
@@ -63,7 +58,7 @@ std::string record_nested() {
 } // namespace
 
 TEST_CASE("coroscope renders a recorded trace with the selected task and the cursor") {
-    require_display();
+    require_display("gui_smoke_test");
     std::string trace = record_nested();
     std::string png = test_support::temp_path("gui-smoke.png");
     std::remove(png.c_str());
@@ -96,7 +91,7 @@ TEST_CASE("coroscope renders a recorded trace with the selected task and the cur
 }
 
 TEST_CASE("coroscope shows a truncated trace instead of failing") {
-    require_display();
+    require_display("gui_smoke_test");
     std::string trace = record_nested();
     std::string cut = test_support::temp_path("gui-cut.trace");
     // Cut near the middle, inside a record (a cut exactly between two records is not a truncation).
@@ -130,7 +125,7 @@ TEST_CASE("coroscope without a display says how to render offscreen and exits 2"
 }
 
 TEST_CASE("coroscope started bare shows the launcher: the samples next to it and the recent files") {
-    require_display();
+    require_display("gui_smoke_test");
     std::string config = fresh_config("launcher-config");
     std::filesystem::create_directories(config + "/coroscope");
     std::ofstream(config + "/coroscope/recent") << "/data/one.trace\n/data/two.trace\n";
@@ -164,7 +159,7 @@ TEST_CASE("coroscope started bare shows the launcher: the samples next to it and
 }
 
 TEST_CASE("a file that cannot be read is an error in the window, with the reason") {
-    require_display();
+    require_display("gui_smoke_test");
     std::string config = fresh_config("missing-config");
     std::string png = test_support::temp_path("missing.png");
     std::remove(png.c_str());
