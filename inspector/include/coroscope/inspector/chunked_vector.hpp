@@ -4,6 +4,7 @@
 // then fixed chunks of 2 MiB, each a huge page (page_block.hpp). Reads look like a vector: size(),
 // operator[], back(), random-access iterators. For the model's big per-step tables, which a live
 // session grows by millions of entries: no regrowth copies, one page fault per 2 MiB.
+#include <coroscope/inspector/index_iterator.hpp>
 #include <coroscope/inspector/page_block.hpp>
 
 #include <algorithm>
@@ -67,38 +68,19 @@ public:
     // Bytes allocated (what the table costs in memory).
     std::size_t bytes_held() const { return m_small.size() + m_chunks.size() * page_block::huge_page_bytes; }
 
-    class iterator {
+    class iterator : public index_iterator<iterator> {
     public:
-        using iterator_category = std::random_access_iterator_tag;
         using value_type = T;
         using difference_type = std::ptrdiff_t;
         using pointer = const T*;
         using reference = const T&;
         iterator() = default;
-        iterator(const chunked_vector* v, std::size_t index) : m_v(v), m_index(index) {}
-        const T& operator*() const { return (*m_v)[m_index]; }
-        const T& operator[](difference_type n) const { return (*m_v)[m_index + static_cast<std::size_t>(n)]; }
-        iterator& operator++() { return ++m_index, *this; }
-        iterator operator++(int) { iterator old = *this; ++m_index; return old; }
-        iterator& operator--() { return --m_index, *this; }
-        iterator operator--(int) { iterator old = *this; --m_index; return old; }
-        iterator& operator+=(difference_type n) {
-            m_index = static_cast<std::size_t>(static_cast<difference_type>(m_index) + n);
-            return *this;
-        }
-        iterator& operator-=(difference_type n) { return *this += -n; }
-        friend iterator operator+(iterator it, difference_type n) { return it += n; }
-        friend iterator operator+(difference_type n, iterator it) { return it += n; }
-        friend iterator operator-(iterator it, difference_type n) { return it -= n; }
-        friend difference_type operator-(const iterator& a, const iterator& b) {
-            return static_cast<difference_type>(a.m_index) - static_cast<difference_type>(b.m_index);
-        }
-        friend bool operator==(const iterator& a, const iterator& b) { return a.m_index == b.m_index; }
-        friend auto operator<=>(const iterator& a, const iterator& b) { return a.m_index <=> b.m_index; }
+        iterator(const chunked_vector* v, std::size_t index) : index_iterator<iterator>(index), m_v(v) {}
+        const T& operator*() const { return (*m_v)[this->m_index]; }
+        const T& operator[](difference_type n) const { return (*m_v)[this->m_index + static_cast<std::size_t>(n)]; }
 
     private:
         const chunked_vector* m_v = nullptr;
-        std::size_t m_index = 0;
     };
     iterator begin() const { return iterator(this, 0); }
     iterator end() const { return iterator(this, m_size); }

@@ -3,6 +3,7 @@
 // name, parent and state intervals, where every step and tick begins. The timeline draws this.
 #include <coroscope/inspector/byte_arena.hpp>
 #include <coroscope/inspector/chunked_vector.hpp>
+#include <coroscope/inspector/index_iterator.hpp>
 #include <coroscope/inspector/snapshot.hpp>
 #include <coroscope/traces/event.hpp>
 
@@ -65,35 +66,17 @@ public:
         return m_segment_bytes + m_segments.capacity() * sizeof(segment) + m_group.capacity() * sizeof(std::uint64_t);
     }
 
-    class iterator {
+    class iterator : public index_iterator<iterator> {
     public:
-        using iterator_category = std::random_access_iterator_tag;
         using value_type = state_interval;
-        using difference_type = std::ptrdiff_t;
         using pointer = void;
         using reference = state_interval;
         iterator() = default;
-        iterator(const interval_list* list, std::size_t index) : m_list(list), m_index(index) {}
+        iterator(const interval_list* list, std::size_t index) : index_iterator<iterator>(index), m_list(list) {}
         state_interval operator*() const { return m_list->read(m_index, m_cursor); }
-        state_interval operator[](difference_type n) const { return *(*this + n); }
-        iterator& operator++() { return ++m_index, *this; }
-        iterator operator++(int) { iterator old = *this; ++m_index; return old; }
-        iterator& operator--() { return --m_index, *this; }
-        iterator operator--(int) { iterator old = *this; --m_index; return old; }
-        iterator& operator+=(difference_type n) { m_index = static_cast<std::size_t>(static_cast<difference_type>(m_index) + n); return *this; }
-        iterator& operator-=(difference_type n) { return *this += -n; }
-        friend iterator operator+(iterator it, difference_type n) { return it += n; }
-        friend iterator operator+(difference_type n, iterator it) { return it += n; }
-        friend iterator operator-(iterator it, difference_type n) { return it -= n; }
-        friend difference_type operator-(const iterator& a, const iterator& b) {
-            return static_cast<difference_type>(a.m_index) - static_cast<difference_type>(b.m_index);
-        }
-        friend bool operator==(const iterator& a, const iterator& b) { return a.m_index == b.m_index; }
-        friend auto operator<=>(const iterator& a, const iterator& b) { return a.m_index <=> b.m_index; }
 
     private:
         const interval_list* m_list = nullptr;
-        std::size_t m_index = 0;
         mutable read_cursor m_cursor; // so that reading in order decodes each interval once
     };
     iterator begin() const { return iterator(this, 0); }
