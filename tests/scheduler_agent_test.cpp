@@ -7,6 +7,7 @@
 #include <coroscope/agent.hpp>
 #include <coroscope/inspector/lints.hpp>
 #include <coroscope/inspector/model.hpp>
+#include <coroscope/traces/reader.hpp>
 #include <coroscope/traces/tee.hpp>
 #include <coroscope/traces/wire.hpp>
 
@@ -109,6 +110,61 @@ struct in_process {
 
 // Waits until the program's socket exists (the agent binds in its constructor, so at once).
 bool connected(live_client& client) { return client.wait_connected(10s); }
+
+// A client on a raw socket that reads only when told to (live_client reads all the time): it says
+// hello (and "continue"), then decodes the frames it reads into `events` and keeps the notices.
+struct raw_client {
+    int fd = -1;
+    wire::frame_reader frames;
+    traces::collector events;
+    traces::decoder decoder{events};
+    std::vector<json> notices;
+    bool closed = false; // the program closed the connection
+
+    raw_client() = default;
+    raw_client(const raw_client&) = delete;
+    raw_client& operator=(const raw_client&) = delete;
+    ~raw_client() {
+        if (fd >= 0) ::close(fd);
+    }
+
+    bool connect(const std::string& path, bool send_continue) {
+        fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un sa{};
+        sa.sun_family = AF_UNIX;
+        std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return false;
+        std::string bytes;
+        wire::append_frame(bytes, wire::frame_type::hello,
+                           json{{"magic", wire::hello_magic}, {"version", "1.0"}, {"token", ""}}.dump());
+        if (send_continue) wire::append_frame(bytes, wire::frame_type::command, json{{"cmd", "continue"}, {"id", 1}}.dump());
+        return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    }
+
+    // Reads at most `max` bytes, waiting up to `timeout` for some. False once the connection is
+    // closed (or the wait timed out).
+    bool read_some(std::size_t max, std::chrono::milliseconds timeout) {
+        pollfd pfd{fd, POLLIN, 0};
+        if (::poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return false;
+        std::string buffer(max, '\0');
+        ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n <= 0) {
+            closed = true;
+            return false;
+        }
+        frames.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+        wire::frame_reader::frame f;
+        while (frames.next(f)) {
+            if (f.type == wire::frame_type::events) decoder.feed(f.payload);
+            else if (f.type == wire::frame_type::notice) notices.push_back(json::parse(f.payload));
+        }
+        return true;
+    }
+
+    bool told(const char* key) const {
+        return std::any_of(notices.begin(), notices.end(), [&](const json& n) { return n.contains(key); });
+    }
+};
 
 // A timer-free program with real concurrency: a producer, two stages and a consumer over bounded
 // channels (back-pressure), and three workers taking turns on a mutex with yields in between.
@@ -564,5 +620,115 @@ TEST_CASE("agent: a client that never reads is disconnected alone, the program e
     // The silent client's connection was closed by the program, long before the stream's end.
     CHECK(raw_closed);
     CHECK(raw_bytes < std::size_t{16} << 20);
+    CHECK(close_rc == 0);
+}
+
+TEST_CASE("agent: a client that reads slowly while the program runs is not disconnected and gets every event") {
+    in_process p(/*paused=*/true);
+    // Bursts of steps between 1 ms sleeps: a few MiB in all, more than the socket holds and less
+    // than the 8 MiB a client may fall behind, at a pace at which the stall rule (2 MiB produced
+    // while the socket takes nothing) needs the reader to stop for far longer than its naps.
+    constexpr int tasks = 8, bursts = 150, steps_per_burst = 200;
+    auto worker = [](int rounds) -> task<void> {
+        for (int r = 0; r < rounds; ++r) {
+            for (int i = 0; i < steps_per_burst; ++i) co_await yield();
+            co_await sleep_for(1ms);
+        }
+    };
+    auto body = [&]() -> task<void> {
+        std::vector<join_handle<void>> hs;
+        for (int i = 0; i < tasks; ++i) hs.push_back(spawn(worker(bursts), "worker"));
+        for (auto& h : hs) co_await h;
+    };
+    auto h = p.sched->spawn(body(), "main");
+
+    std::atomic<bool> program_ended{false};
+    raw_client reader;
+    std::size_t naps = 0;
+    bool reader_ok = false;
+    std::thread client([&] {
+        if (!reader.connect(p.socket, /*send_continue=*/true)) return;
+        // Slow while the program runs: 4 KiB, then a 2 ms nap (~2 MB/s, a fraction of the pace the
+        // program produces at); then everything, as a client catching up does.
+        while (!program_ended) {
+            reader.read_some(4096, 100ms);
+            std::this_thread::sleep_for(2ms);
+            ++naps;
+        }
+        while (reader.read_some(1 << 20, 5000ms)) {}
+        reader_ok = true;
+    });
+    p.sched->run();
+    program_ended = true;
+    CHECK(!p.sched->stuck());
+    CHECK(h.done());
+    int close_rc = p.finish(0);
+    client.join();
+    CHECK(!p.watchdog_fired);
+    REQUIRE(reader_ok);
+    INFO("naps while the program ran: " << naps);
+    CHECK(naps > 10); // it did read slowly for a while
+    // Not disconnected: told the exit, nothing dropped, and every event the program emitted.
+    CHECK(reader.closed);
+    CHECK(reader.told("exited"));
+    CHECK(!reader.told("disconnected"));
+    reader.decoder.finish();
+    CHECK(reader.decoder.report().error.empty());
+    CHECK(count_kind(p.recorded.trace().events, event_kind::dropped) == 0);
+    CHECK(count_kind(p.recorded.trace().events, event_kind::mark) == 0);
+    CHECK(reader.events.trace().events.size() == p.recorded.trace().events.size());
+    const bool same_events = reader.events.trace().events == p.recorded.trace().events; // (~100 K: not printed)
+    CHECK(same_events);
+    CHECK(count_kind(p.recorded.trace().events, event_kind::task_resume) >= std::size_t{tasks} * bursts * steps_per_burst);
+    CHECK(close_rc == 0);
+}
+
+TEST_CASE("agent: what a full socket did not take reaches the client while the program waits") {
+    in_process p(/*paused=*/true);
+    // A burst that produces more than the socket holds (and less than the 2 MiB of the stall rule)
+    // while the client reads nothing, then a long wait in which nothing is produced: the rest of
+    // the burst must reach the client during the wait, not only when the program runs again.
+    constexpr int tasks = 4, rounds = 20'000;
+    auto spinner = [](int n) -> task<void> {
+        for (int i = 0; i < n; ++i) co_await yield();
+    };
+    auto body = [&]() -> task<void> {
+        std::vector<join_handle<void>> hs;
+        for (int i = 0; i < tasks; ++i) hs.push_back(spawn(spinner(rounds), "spinner"));
+        for (auto& h : hs) co_await h;
+        auto nap = []() -> task<void> { co_await sleep_for(3s); };
+        auto quiet = spawn(nap(), "quiet");
+        co_await quiet;
+    };
+    auto h = p.sched->spawn(body(), "main");
+
+    std::atomic<bool> program_ended{false};
+    raw_client reader;
+    bool seen_quiet = false, ended_before = true;
+    std::thread client([&] {
+        if (!reader.connect(p.socket, /*send_continue=*/true)) return;
+        std::this_thread::sleep_for(300ms); // the burst fills the socket meanwhile
+        auto quiet_spawned = [&] {
+            const traces::trace& t = reader.events.trace();
+            return std::any_of(t.events.begin(), t.events.end(), [&](const traces::event& e) {
+                return e.kind == event_kind::task_spawn && t.text(e.b) == "quiet";
+            });
+        };
+        while (!seen_quiet && reader.read_some(1 << 20, 5000ms)) seen_quiet = quiet_spawned();
+        ended_before = program_ended;
+        while (reader.read_some(1 << 20, 5000ms)) {}
+    });
+    p.sched->run();
+    program_ended = true;
+    CHECK(h.done());
+    int close_rc = p.finish(0);
+    client.join();
+    CHECK(!p.watchdog_fired);
+    // The burst's end arrived while the program still waited.
+    CHECK(seen_quiet);
+    CHECK(!ended_before);
+    CHECK(reader.told("exited"));
+    CHECK(!reader.told("disconnected"));
+    CHECK(reader.events.trace().events.size() == p.recorded.trace().events.size());
     CHECK(close_rc == 0);
 }

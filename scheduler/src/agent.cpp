@@ -26,10 +26,10 @@ namespace {
 constexpr std::size_t keep_history_bytes = std::size_t{64} << 20; // late clients get the whole stream up to this
 constexpr std::size_t client_queue_limit = std::size_t{8} << 20;  // a client further behind is disconnected
 // A client whose socket took nothing while the program produced this many bytes is not reading:
-// disconnected too, early, so that it costs the program as little as possible (its pending write
-// keeps the loop alive, so the program polls every tick while it is connected). Measured in bytes
-// produced, not in time, so that a reader the loaded machine does not schedule for a while is not
-// taken for one that stopped: the program cannot produce much while it is not scheduled either.
+// disconnected too, so that the bytes kept for it stop growing. Measured in bytes produced, not in
+// time, so that a reader the loaded machine does not schedule for a while is not taken for one that
+// stopped: the program cannot produce much while it is not scheduled either. (Until then it costs
+// the running program one failed write per pump: see write_stream.)
 constexpr std::size_t stall_limit_bytes = std::size_t{2} << 20;
 // The stream is kept in chunks of this capacity that never reallocate, so writes can point into
 // them instead of copying each batch; an event's encoding is at most max_event_bytes.
@@ -44,6 +44,11 @@ constexpr std::uint64_t handshake_ms = 2000;
 // wake-up per tick cost both sides more than the events themselves.
 constexpr std::size_t pump_batch_bytes = std::size_t{64} << 10;
 constexpr std::uint64_t pump_interval_ms = 1;
+// A running program pumps at least every pump_interval_ms, and each pump offers parked writes (see
+// write_stream) to the socket again. One that has not pumped for this long is quiet (it waits on a
+// timer or IO): its parked writes then go to libuv, whose poll wakes the loop when the socket
+// drains. Checked by an unreferenced timer of this period, which runs only when the loop polls.
+constexpr std::uint64_t quiet_ms = 5;
 constexpr std::uint64_t lint_long_step_default_ms = 10; // the same defaults as `coroscope-trace lint`
 constexpr std::uint64_t lint_starvation_default_ms = 20;
 constexpr std::uint64_t lint_starvation_ticks = 3;
@@ -221,6 +226,7 @@ struct agent::impl {
         bool stream_write = false;  // carries stream bytes (shared or own)
         std::uint64_t to = 0;       // shared stream: the absolute offset after its last byte
         std::uint64_t events_to = 0; // events_encoded when it was written: all of them sent once it completes
+        std::size_t first = 0;      // parked: bufs[first] is the first not (entirely) taken by the socket
     };
 
     struct stream_chunk {
@@ -244,7 +250,10 @@ struct agent::impl {
         std::unique_ptr<traces::binary::encoder> own; // late joiner after history was dropped
         std::string own_pending;
         std::size_t queued = 0;                    // bytes handed to libuv, not yet written
-        int stream_writes = 0;                     // stream writes not yet completed
+        int stream_writes = 0;                     // stream writes handed to libuv, not yet completed
+        // The rest of a stream write the socket did not take at once, held without a libuv request
+        // while the program runs (see write_stream); at most one, and no stream write follows it.
+        std::unique_ptr<write_request> parked;
         std::size_t last_write_queue = 0;          // libuv's unwritten bytes for it at the last pump
         std::uint64_t last_progress_end = 0;       // stream end when its socket last took bytes (or had none queued)
         std::uint64_t events_acked = 0;            // events_encoded as of the last completed stream write
@@ -302,6 +311,8 @@ struct agent::impl {
     bool news = false;
     std::uint64_t last_pump_ms = 0; // uv_now() at the last pump
     uv_timer_t flush_timer{};       // sends what waits when the program goes quiet (unreferenced)
+    uv_timer_t quiet_timer{};       // hands parked writes to libuv when the program goes quiet (unreferenced)
+    std::uint32_t own_streams = 0;  // clients with their own encoder (late joiners), not closing
 
     impl(scheduler& s, agent_options o) : sched(s), loop(s.loop()), options(std::move(o)) { new_chunk(0); }
 
@@ -557,6 +568,7 @@ struct agent::impl {
         } else {
             // The history was too long to keep: this client's stream starts now.
             c.own = std::make_unique<traces::binary::encoder>();
+            ++own_streams;
             c.events_acked = events_encoded;
             c.own_pending = c.own->encode_header(header);
             for (std::size_t id = 1; id < strings.size(); ++id)
@@ -721,7 +733,7 @@ struct agent::impl {
         std::string frame;
         wire::append_frame(frame, type, body.dump(-1, ' ', false, json::error_handler_t::replace));
         if (c.closing) return;
-        if (c.queued + frame.size() > client_queue_limit) {
+        if (unwritten(c) + frame.size() > client_queue_limit) {
             drop_slow_client(c);
             return;
         }
@@ -750,11 +762,112 @@ struct agent::impl {
     // Whether the client's socket took none of the bytes libuv holds for it while the program
     // produced stall_limit_bytes (stream end `end` now).
     bool stalled(client& c, std::uint64_t end) {
-        const std::size_t queued_in_libuv = uv_stream_get_write_queue_size(c.stream);
-        if (queued_in_libuv == 0 || queued_in_libuv < c.last_write_queue || c.last_progress_end == 0)
-            c.last_progress_end = end;
-        c.last_write_queue = queued_in_libuv;
+        const std::size_t waiting = uv_stream_get_write_queue_size(c.stream) + (c.parked ? c.parked->size : 0);
+        if (waiting == 0 || waiting < c.last_write_queue || c.last_progress_end == 0) c.last_progress_end = end;
+        c.last_write_queue = waiting;
         return end - c.last_progress_end > stall_limit_bytes;
+    }
+
+    // Bytes accepted for the client and not yet taken by its socket: in libuv's requests or parked.
+    static std::size_t unwritten(const client& c) { return c.queued + (c.parked ? c.parked->size : 0); }
+
+    // The socket took bytes of a stream write: the client reads (see stalled).
+    void note_progress(client& c) {
+        c.last_progress_end = stream_end();
+        c.last_write_queue = 0;
+    }
+
+    // A stream write is all in the socket.
+    void stream_write_done(client& c, const write_request& w) {
+        if (!c.own) c.acked = w.to;
+        c.events_acked = w.events_to;
+        note_progress(c);
+    }
+
+    // Offers the rest of a stream write to the socket without waiting (uv_try_write; nothing if
+    // libuv still holds earlier bytes for it). True when all of it is now in the socket. A socket
+    // error closes the client.
+    bool try_write_rest(client& c, write_request& w) {
+        int n = uv_try_write(c.stream, w.bufs.data() + w.first, static_cast<unsigned>(w.bufs.size() - w.first));
+        if (n == UV_EAGAIN) return false;
+        if (n < 0) {
+            close_client(c);
+            return false;
+        }
+        auto written = static_cast<std::size_t>(n);
+        w.size -= written;
+        while (written > 0) {
+            uv_buf_t& b = w.bufs[w.first];
+            if (written < b.len) {
+                b.base += written;
+                b.len -= static_cast<decltype(b.len)>(written);
+                break;
+            }
+            written -= b.len;
+            ++w.first;
+        }
+        if (n > 0) note_progress(c);
+        return w.first == w.bufs.size();
+    }
+
+    // A new stream write (it follows every earlier one). What the socket takes at once goes now.
+    // The rest is handed to libuv (uv_write) only when `now` (a message must follow it), while
+    // paused or at the end: while the program runs it is parked and offered again at each pump.
+    // A pending uv_write keeps libuv's loop alive, so a running program would poll (epoll_wait)
+    // every tick for a client whose socket is full; a parked write costs one failed write per
+    // pump. When the program goes quiet, parked writes go to libuv (on_quiet_timer).
+    void write_stream(client& c, write_request* req, bool now) {
+        req->owner = &c;
+        req->first = 0;
+        if (c.stream_writes == 0 && try_write_rest(c, *req)) {
+            stream_write_done(c, *req);
+            delete req;
+            return;
+        }
+        if (c.closing) {
+            delete req;
+            return;
+        }
+        if (now || paused || finished) {
+            submit_rest(c, req);
+            return;
+        }
+        c.parked.reset(req);
+        if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&quiet_timer)))
+            uv_timer_start(&quiet_timer, &impl::on_quiet_timer, quiet_ms, quiet_ms);
+    }
+
+    // Hands what the socket has not taken of a stream write to libuv.
+    void submit_rest(client& c, write_request* req) {
+        req->bufs.erase(req->bufs.begin(), req->bufs.begin() + static_cast<std::ptrdiff_t>(req->first));
+        req->first = 0;
+        submit(c, req);
+    }
+
+    // Offers a parked write to the socket again (to libuv when `now`, paused or at the end). True
+    // when it is no longer parked, so that newer stream bytes may follow.
+    bool retry_parked(client& c, bool now) {
+        if (try_write_rest(c, *c.parked)) {
+            stream_write_done(c, *c.parked);
+            c.parked.reset();
+            return true;
+        }
+        if (c.closing) return false;
+        if (!now && !paused && !finished) return false;
+        submit_rest(c, c.parked.release());
+        return true;
+    }
+
+    // No pump for quiet_ms: the program waits. Parked writes go to libuv, so that the socket
+    // draining wakes the loop; until then the timer checks again every quiet_ms.
+    static void on_quiet_timer(uv_timer_t* timer) {
+        auto* self = static_cast<impl*>(timer->data);
+        if (uv_now(self->loop) - self->last_pump_ms < quiet_ms) return;
+        for (std::size_t i = 0; i < self->clients.size(); ++i) {
+            client& c = *self->clients[i];
+            if (c.parked && !c.closing) self->send_stream(c, true);
+        }
+        uv_timer_stop(timer);
     }
 
     static void put_frame_header(std::string& out, std::size_t payload) {
@@ -765,14 +878,17 @@ struct agent::impl {
     }
 
     // The stream bytes a client has not been handed yet. Unless `now`, nothing is written while an
-    // earlier stream write is still in the socket: the bytes wait and go out together when it
-    // completes (on_written), so a client that reads slowly or not at all costs one pending write,
-    // not one per tick. Drops the client once it is more than client_queue_limit bytes behind.
+    // earlier stream write is still in libuv: the bytes wait and go out together when it completes
+    // (on_written), so a client that reads slowly costs one write at a time, not one per tick.
+    // A parked write is offered to the socket first; newer bytes wait until it has gone. Drops the
+    // client once it is more than client_queue_limit bytes behind, or stalled.
     void send_stream(client& c, bool now) {
         if (c.closing || !c.streaming) return;
+        const bool parked = c.parked && !retry_parked(c, now);
+        if (c.closing) return;
         if (c.own) {
-            if (c.own_pending.empty() || (!now && c.stream_writes > 0)) return;
-            if (c.queued + c.own_pending.size() > client_queue_limit) {
+            if (parked || c.own_pending.empty() || (!now && c.stream_writes > 0)) return;
+            if (unwritten(c) + c.own_pending.size() > client_queue_limit) {
                 drop_slow_client(c);
                 return;
             }
@@ -788,7 +904,7 @@ struct agent::impl {
             req->bufs.push_back(uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size())));
             req->stream_write = true;
             req->events_to = events_encoded;
-            submit(c, req);
+            write_stream(c, req, now);
             return;
         }
         const std::uint64_t end = stream_end();
@@ -797,7 +913,7 @@ struct agent::impl {
             drop_slow_client(c);
             return;
         }
-        if (c.offset >= end || (!now && c.stream_writes > 0)) return;
+        if (parked || c.offset >= end || (!now && c.stream_writes > 0)) return;
         auto* req = new write_request;
         req->stream_write = true;
         req->to = end;
@@ -824,14 +940,14 @@ struct agent::impl {
         }
         req->size = req->bytes.size() + static_cast<std::size_t>(end - c.offset);
         c.offset = end;
-        submit(c, req);
+        write_stream(c, req, now);
     }
 
     // It stopped reading: disconnect it alone (it can reconnect and get the stream again). What it
     // missed is counted, printed and announced to the other clients.
     void drop_slow_client(client& c) {
         std::uint64_t missed = events_encoded - c.events_acked;
-        std::size_t behind = c.own ? c.queued + c.own_pending.size() : static_cast<std::size_t>(stream_end() - c.acked);
+        std::size_t behind = c.own ? unwritten(c) + c.own_pending.size() : static_cast<std::size_t>(stream_end() - c.acked);
         ++dropped_clients;
         undelivered_events += missed;
         std::fprintf(stderr,
@@ -862,12 +978,7 @@ struct agent::impl {
         c->queued -= w->size;
         if (w->stream_write) {
             --c->stream_writes;
-            if (status == 0) {
-                if (!c->own) c->acked = w->to;
-                c->events_acked = w->events_to;
-                c->last_progress_end = c->owner->stream_end(); // it reads (see stalled)
-                c->last_write_queue = 0;
-            }
+            if (status == 0) c->owner->stream_write_done(*c, *w);
         }
         const bool stream_write = w->stream_write;
         delete w;
@@ -909,11 +1020,13 @@ struct agent::impl {
         if (self->news) self->pump();
     }
 
-    void start_flush_timer() {
-        uv_timer_init(loop, &flush_timer);
-        flush_timer.data = this;
-        uv_unref(reinterpret_cast<uv_handle_t*>(&flush_timer)); // never keeps the program alive
-        ++open_handles;
+    void start_timers() {
+        for (uv_timer_t* t : {&flush_timer, &quiet_timer}) {
+            uv_timer_init(loop, t);
+            t->data = this;
+            uv_unref(reinterpret_cast<uv_handle_t*>(t)); // never keeps the program alive
+            ++open_handles;
+        }
     }
 
     void notify_all(const json& body) {
@@ -946,6 +1059,8 @@ struct agent::impl {
     void close_client(client& c) {
         if (c.closing) return;
         c.closing = true;
+        if (c.own) --own_streams;
+        c.parked.reset(); // libuv never had it
         if (controller == c.id) controller = 0; // control is free again
         std::erase_if(waiting_for_pause, [&](const pending_reply& w) { return w.client == c.id; });
         if (c.handshake_timer) uv_close(reinterpret_cast<uv_handle_t*>(c.handshake_timer), &impl::on_client_handle_closed);
@@ -970,9 +1085,9 @@ struct agent::impl {
 
     void close_all() {
         for (auto& c : clients) close_client(*c);
-        if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&flush_timer)))
-            uv_close(reinterpret_cast<uv_handle_t*>(&flush_timer),
-                     [](uv_handle_t* h) { --static_cast<impl*>(h->data)->open_handles; });
+        for (uv_timer_t* t : {&flush_timer, &quiet_timer})
+            if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(t)))
+                uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) { --static_cast<impl*>(h->data)->open_handles; });
         if (listener && !uv_is_closing(reinterpret_cast<uv_handle_t*>(listener))) {
             uv_close(reinterpret_cast<uv_handle_t*>(listener), &impl::on_listener_closed);
             if (!unix_path.empty()) ::unlink(unix_path.c_str());
@@ -989,7 +1104,7 @@ agent::agent(scheduler& sched, agent_options options) : m_impl(std::make_unique<
     m_impl->open_handles = 0;
     m_impl->listen();
     if (m_impl->listener) m_impl->open_handles += 1;
-    m_impl->start_flush_timer();
+    m_impl->start_timers();
 }
 
 agent::~agent() { m_impl->close_all(); }
@@ -1030,16 +1145,18 @@ void agent::on_string(std::uint32_t id, std::string_view text) {
     if (id >= s.strings.size()) s.strings.resize(id + 1);
     s.strings[id] = text;
     s.encoder.encode_string(id, text, s.room_for(text.size() + max_event_bytes));
-    for (auto& c : s.clients)
-        if (c->own && !c->closing) c->own->encode_string(id, text, c->own_pending);
+    if (s.own_streams > 0)
+        for (auto& c : s.clients)
+            if (c->own && !c->closing) c->own->encode_string(id, text, c->own_pending);
 }
 
 void agent::on_event(const traces::event& e) {
     impl& s = *m_impl;
     s.encoder.encode_event(e, s.room_for(max_event_bytes));
     ++s.events_encoded;
-    for (auto& c : s.clients)
-        if (c->own && !c->closing) c->own->encode_event(e, c->own_pending);
+    if (s.own_streams > 0) // (a loop over the clients per event costs while any is connected)
+        for (auto& c : s.clients)
+            if (c->own && !c->closing) c->own->encode_event(e, c->own_pending);
     if (e.kind != event_kind::tick_begin && e.kind != event_kind::poll_begin && e.kind != event_kind::poll_end)
         s.news = true;
     if (e.kind == event_kind::task_resume) s.resume_ts = e.ts_ns;
