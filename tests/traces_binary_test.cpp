@@ -851,15 +851,16 @@ TEST_CASE("damaged zstd blocks are counted and named, never crash, and do not de
     CHECK(skipped.report.unknown_records == 1);
 }
 
-TEST_CASE("zstd blocks of format 1.4: the writer's layout, dictionary and version, and unknown dictionaries") {
+TEST_CASE("compressed blocks of format 1.5: the writer's layout, dictionary and version, and unknown dictionaries") {
     trace original = realistic_trace(300);
-    original.header.minor = 3; // a converted 1.3 file: with zstd blocks it becomes 1.4
+    original.header.minor = 3; // a converted 1.3 file: with compressed blocks it becomes 1.5
     std::string packed = encode(original, encoding::binary, compression::zstd);
     loaded_trace loaded = load_bytes(packed);
     REQUIRE(loaded.report.error == "");
-    CHECK(loaded.trace.header.minor == binary::dictionary_minor);
+    CHECK(loaded.trace.header.minor == binary::model_minor);
     CHECK(encode(original, encoding::binary).substr(10, 2) == std::string("\x03\x00", 2)); // plain stays 1.3
-    // The first record after the header is a block of layout 2 (columns) with dictionary 1.
+    // The first record after the header is a block of layout 3 (modelled: smaller than zstd's
+    // columns on a short trace) with dictionary 1.
     const std::size_t header_size = encode(trace{original.header, {""}, {}}).size();
     std::size_t pos = header_size;
     auto byte = [&](std::size_t at) { return static_cast<unsigned char>(packed.at(at)); };
@@ -867,12 +868,19 @@ TEST_CASE("zstd blocks of format 1.4: the writer's layout, dictionary and versio
     ++pos;
     while (byte(pos) & 0x80) ++pos; // the length
     ++pos;
-    CHECK(byte(pos) == binary::block_layout_columns);
+    CHECK(byte(pos) == binary::block_layout_model);
     CHECK(byte(pos + 1) == 1); // dictionary 1
+    // A full block is zstd's (layout 2): modelling costs ~1 us per event, so writers model small
+    // blocks only (up to zstd_small_block bytes of records).
+    const trace longer = realistic_trace(80000); // its first block is a full one (256 KiB of records)
+    std::string long_run = encode(longer, encoding::binary, compression::zstd);
+    std::size_t at = encode(trace{longer.header, {""}, {}}).size() + 1;
+    while (static_cast<unsigned char>(long_run.at(at)) & 0x80) ++at;
+    CHECK(static_cast<unsigned char>(long_run.at(at + 1)) == binary::block_layout_columns);
 
     // The same block naming a dictionary this reader does not have: skipped and counted, as a newer
-    // minor's; so is layout 1 with it.
-    for (std::uint64_t layout : {binary::block_layout_dictionary, binary::block_layout_columns}) {
+    // minor's; so are layouts 1 and 2 with it.
+    for (std::uint64_t layout : {binary::block_layout_dictionary, binary::block_layout_columns, binary::block_layout_model}) {
         std::string unknown = packed;
         unknown[pos] = static_cast<char>(layout);
         unknown[pos + 1] = 0x63; // dictionary 99
@@ -924,13 +932,12 @@ TEST_CASE("encode_events and file_writer::on_events give the same bytes as one e
     }
 }
 
-// zstd blocks on the real golden traces (measured here, not hard-coded): the same traces, and
-// the issue's target (3 bytes per event on average over the samples' traces) for the event records:
-// 2.51 measured with format 1.4's blocks (columns, built-in dictionary; 3.00 with 1.3's rows). Whole
-// files stay above it (3.88: these short runs' string tables, one-off sample function signatures
-// and file:line, compress little), so that is not asserted here: bench-trace-load prints it per
-// file with PASS/MISS, and the samples run at their default arguments.
-TEST_CASE("zstd blocks over the golden traces: the same traces, event records at most 3 bytes per event") {
+// Compressed blocks on the real golden traces (measured here, not hard-coded): the same traces, and
+// the issue's target (3 bytes per event on average over the samples' traces), whole files, both
+// pooled (all bytes over all events) and as the mean of the files: format 1.5's modelled blocks
+// made 2.76 and 2.92 when measured (1.4's zstd columns 3.90 and 4.10), and the event records alone
+// stay under it too. bench-trace-load prints the same per file with PASS/MISS.
+TEST_CASE("compressed blocks over the golden traces: the same traces, whole files at most 3 bytes per event") {
     namespace fs = std::filesystem;
     const fs::path golden = fs::path(COROSCOPE_SOURCE_DIR) / "traces" / "golden";
     std::vector<fs::path> paths;
@@ -938,7 +945,7 @@ TEST_CASE("zstd blocks over the golden traces: the same traces, event records at
         if (entry.is_regular_file() && entry.path().extension() == ".trace") paths.push_back(entry.path());
     std::sort(paths.begin(), paths.end());
     REQUIRE(paths.size() >= 5);
-    double events = 0, plain_file = 0, zstd_file = 0, plain_records = 0, zstd_records = 0;
+    double events = 0, plain_file = 0, zstd_file = 0, plain_records = 0, zstd_records = 0, file_ratios = 0;
     std::string table;
     for (const auto& path : paths) {
         loaded_trace loaded = load_file(path.string());
@@ -964,8 +971,9 @@ TEST_CASE("zstd blocks over the golden traces: the same traces, event records at
         zstd_file += file_zstd;
         plain_records += rec_plain;
         zstd_records += rec_zstd;
+        file_ratios += file_zstd / n;
         char line[240];
-        std::snprintf(line, sizeof line, "%-28s %4.0f events: file %5.2f -> %5.2f B/event with zstd; event records %4.2f -> %4.2f\n",
+        std::snprintf(line, sizeof line, "%-28s %4.0f events: file %5.2f -> %5.2f B/event with blocks; event records %4.2f -> %4.2f\n",
                       path.filename().string().c_str(), n, file_plain / n, file_zstd / n, rec_plain / n, rec_zstd / n);
         table += line;
 
@@ -987,11 +995,14 @@ TEST_CASE("zstd blocks over the golden traces: the same traces, event records at
         }
     }
     char totals[240];
-    std::snprintf(totals, sizeof totals, "all %zu traces, %.0f events: file %.2f -> %.2f B/event with zstd; event records %.2f -> %.2f\n",
-                  paths.size(), events, plain_file / events, zstd_file / events, plain_records / events, zstd_records / events);
+    std::snprintf(totals, sizeof totals, "all %zu traces, %.0f events: file %.2f -> %.2f B/event with blocks (mean of files %.2f); event records %.2f -> %.2f\n",
+                  paths.size(), events, plain_file / events, zstd_file / events, file_ratios / static_cast<double>(paths.size()),
+                  plain_records / events, zstd_records / events);
     table += totals;
-    WARN("zstd blocks on the golden traces:\n" << table);
+    WARN("compressed blocks on the golden traces:\n" << table);
     CHECK(zstd_records / events <= 3.0);
+    CHECK(zstd_file / events <= 3.0);                                 // pooled
+    CHECK(file_ratios / static_cast<double>(paths.size()) <= 3.0);    // mean of the files
     CHECK(zstd_file < plain_file);
     CHECK(fs::exists(golden / "zstd")); // the twins seed the fuzzer: regenerate.sh / zstd.sh make them
 }

@@ -130,6 +130,10 @@ TEST_CASE("the format 1.3 archive (traces/golden/v1.3) still loads, its zstd twi
     check_zstd_archive(golden_dir / "v1.3", 3); // zstd blocks: layout 0 (rows), no dictionary
 }
 
+TEST_CASE("the format 1.4 archive (traces/golden/v1.4) still loads, its zstd twins too") {
+    check_zstd_archive(golden_dir / "v1.4", 4); // zstd blocks: layout 2 (columns), dictionary 1
+}
+
 // The issue's size target: at most 8 bytes per event on average over the samples' traces, whole
 // files (what users keep: header, string table and events). Measured on the committed files, with
 // the split into header, string records and event records (these runs are short, so strings weigh
@@ -179,7 +183,8 @@ TEST_CASE("golden binary traces take at most 8 bytes per event on average, whole
 
 TEST_CASE("coroscope-trace validate passes every golden trace") {
     for (const auto& dir : {golden_dir, golden_dir / "zstd", golden_dir / "v1.0", golden_dir / "v1.1", golden_dir / "v1.2",
-                            golden_dir / "v1.2" / "zstd", golden_dir / "v1.3", golden_dir / "v1.3" / "zstd"}) {
+                            golden_dir / "v1.2" / "zstd", golden_dir / "v1.3", golden_dir / "v1.3" / "zstd",
+                            golden_dir / "v1.4", golden_dir / "v1.4" / "zstd"}) {
         for (const auto& ext : {".trace", ".jsonl"}) {
             for (const auto& path : files_in(dir, ext)) {
                 auto r = test_support::run_command(bin + "/coroscope-trace validate " + path.string() + " 2>&1");

@@ -6,7 +6,7 @@
 #
 #   traces/golden/regenerate.sh BUILD_DIR        e.g. traces/golden/regenerate.sh build
 #
-# traces/golden/v1.0/ to v1.3/ are NOT touched: the archives of formats 1.0 to 1.3, kept loadable forever.
+# traces/golden/v1.0/ to v1.4/ are NOT touched: the archives of formats 1.0 to 1.4, kept loadable forever.
 set -eu
 
 build=${1:?usage: traces/golden/regenerate.sh BUILD_DIR}

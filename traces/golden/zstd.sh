@@ -1,5 +1,6 @@
 #!/bin/sh
-# Writes traces/golden/zstd/<name>.trace: each golden binary trace re-encoded with zstd blocks
+# Writes traces/golden/zstd/<name>.trace: each golden binary trace re-encoded with compressed blocks
+# (1.5: modelled blocks, layout 3, where smaller than zstd ones)
 # (`coroscope-trace convert --to binary --zstd`). They seed the fuzzer and are checked by
 # tests/traces_binary_test.cpp (same trace as the plain twin; bytes per event). regenerate.sh
 # runs this after recording; run it alone after changing the block writer.

@@ -1,5 +1,6 @@
 #include "binary_decoder.hpp"
 #include "block_columns.hpp"
+#include "model_block.hpp"
 #include "dictionary.hpp"
 
 #include <coroscope/traces/binary.hpp>
@@ -498,7 +499,7 @@ stream_decoder::result stream_decoder::decode_block(std::string_view payload, st
         return result::bad;
     }
     std::string_view dictionary;
-    if (layout == block_layout_dictionary || layout == block_layout_columns) {
+    if (layout == block_layout_dictionary || layout == block_layout_columns || layout == block_layout_model) {
         std::uint64_t id = 0;
         if (c.varint(id) != res::ok) {
             problem = "zstd block record: field 'dictionary' is damaged";
@@ -517,8 +518,17 @@ stream_decoder::result stream_decoder::decode_block(std::string_view payload, st
         problem = "zstd block record: field 'length' is damaged or exceeds 1 MiB";
         return result::bad;
     }
-    if (!m_blocks) m_blocks = std::make_unique<block_decompressor>();
     std::string_view content;
+    if (layout == block_layout_model) {
+        // Decoded straight into rows (at most `length` bytes, whatever the coded bytes claim).
+        std::string damaged = model_decode({reinterpret_cast<const char*>(c.p), c.left()}, length, dictionary, m_rows);
+        if (!damaged.empty()) {
+            problem = "zstd block record (modelled): " + damaged;
+            return result::bad;
+        }
+        return decode_rows(m_rows, offset, report, sink);
+    }
+    if (!m_blocks) m_blocks = std::make_unique<block_decompressor>();
     std::string why = m_blocks->inflate({reinterpret_cast<const char*>(c.p), c.left()}, length, dictionary, content);
     if (!why.empty()) {
         problem = "zstd block record: " + why;
@@ -533,6 +543,11 @@ stream_decoder::result stream_decoder::decode_block(std::string_view payload, st
         }
         content = m_rows;
     }
+    return decode_rows(content, offset, report, sink);
+}
+
+stream_decoder::result stream_decoder::decode_rows(std::string_view content, std::uint64_t offset, read_report& report,
+                                                   event_sink& sink) {
     // The content is records as they would stand in the file; a record cut by the block's end is
     // damage (the writer closes blocks between records), and decoding stops there.
     std::size_t pos = 0;

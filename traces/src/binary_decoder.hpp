@@ -43,6 +43,9 @@ private:
                          read_report& report, event_sink& sink, std::string& problem);
     result decode_block(std::string_view payload, std::uint64_t offset, read_report& report, event_sink& sink,
                         std::string& problem);
+    // Decodes a block's content, records as they would stand in the file (layout 0, or another
+    // layout put back in rows).
+    result decode_rows(std::string_view content, std::uint64_t offset, read_report& report, event_sink& sink);
     // Records string id's text (plain and pieces records alike) and hands it to the sink.
     result define_string(std::uint32_t id, std::string text, read_report& report, event_sink& sink);
     // The fast path: decodes consecutive plain event records of known kinds from bytes[pos..] while
@@ -56,7 +59,7 @@ private:
 
     bool m_header_done = false;
     std::unique_ptr<block_decompressor> m_blocks; // created at the first block
-    std::string m_rows; // a columns block's records put back in rows (at most max_block_bytes)
+    std::string m_rows; // a columns or modelled block's records put back in rows (at most max_block_bytes)
     event m_prev{}; // delta state: ts_ns, step, tick, task of the previous event record
     std::unordered_map<std::uint32_t, std::string> m_strings; // current text of each string id (prefix bases)
     std::uint32_t m_last_string_id = 0; // id of the previous string record (pieces define the next)

@@ -15,8 +15,8 @@ void stream_writer::header(const traces::header& h, std::string& out) {
     traces::header written = h;
     if (m_blocks) written.features |= feature_zstd_blocks;
     else written.features &= ~feature_zstd_blocks;
-    // Its blocks use a 1.4 dictionary: never claim an older minor of this major.
-    if (m_blocks && written.major == format_major) written.minor = std::max(written.minor, dictionary_minor);
+    // Its blocks may be modelled (layout 3, 1.5): never claim an older minor of this major.
+    if (m_blocks && written.major == format_major) written.minor = std::max(written.minor, model_minor);
     out += m_encoder.encode_header(written);
 }
 

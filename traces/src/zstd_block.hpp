@@ -21,7 +21,8 @@ public:
     // `lead, length, layout, [dictionary id], content length, zstd frame`, compressed against
     // built-in dictionary `dictionary` at zstd_level_small or zstd_level_full depending on the size.
     // Layout 2 (the records column by column) when `by_columns`, else 1; dictionary 0 writes layout 0
-    // (rows, no dictionary: what format 1.2-1.3 writers did).
+    // (rows, no dictionary: what format 1.2-1.3 writers did). With by_columns, a block of up to
+    // zstd_small_block bytes becomes layout 3 (modelled, format 1.5) when that is smaller.
     void append_block(std::string_view rows, std::string& out, std::uint64_t dictionary, bool by_columns);
 
 private:
@@ -29,6 +30,8 @@ private:
     std::unique_ptr<context> m_context;
     std::string m_scratch; // compressed bytes of the current block (kept to avoid reallocating)
     std::string m_columns; // the current block's records column by column
+    std::string m_model;   // the current block modelled (layout 3)
+    std::string m_check;   // the modelled block decoded again
 };
 
 // Inflates block contents. Its buffer is reused and never larger than max_block_bytes.

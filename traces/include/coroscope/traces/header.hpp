@@ -6,9 +6,10 @@
 namespace coroscope::traces {
 
 inline constexpr std::uint16_t format_major = 1; // a reader refuses files with a newer major
-inline constexpr std::uint16_t format_minor = 4; // a newer minor loads; unknown record kinds are skipped and counted
+inline constexpr std::uint16_t format_minor = 5; // a newer minor loads; unknown record kinds are skipped and counted
 // 1.1 added event_kind::unobserved_failure, 1.2 acquire and release (and zstd blocks), 1.3 string
-// pieces records, 1.4 zstd blocks compressed against a built-in dictionary; files of every older minor load unchanged.
+// pieces records, 1.4 zstd blocks compressed against a built-in dictionary, 1.5 modelled blocks (layout 3: our
+// own range coder and context models); files of every older minor load unchanged.
 
 struct header {
     std::uint16_t major = format_major;
