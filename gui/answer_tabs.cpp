@@ -4,6 +4,7 @@
 #include "app.hpp"
 #include "panels.hpp"
 #include "theme.hpp"
+#include "time_budget.hpp"
 
 #include <coroscope/inspector/model.hpp>
 
@@ -71,46 +72,98 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
     const std::uint64_t events = m.trace().events.size();
     const std::uint64_t last_ts = m.history().last_ts();
     restart_folds_if_replaced(m, cache);
-    // Fold what is new: all of it in a replay; live, slices until the frame's budget is spent.
+    using clock = std::chrono::steady_clock;
     std::uint64_t fed = cache.stats_fold.next();
-    if (fed < events) {
-        if (!live) {
-            feed_folds(m, cache, events);
+    // Live, the folds and the publication get one budget per frame (the timeline and the tabs
+    // both ask: the second call in a frame only reads).
+    const bool second_call = live && now_s == cache.refreshed_s;
+    cache.refreshed_s = now_s;
+    const double budget = events > cache.fold_seen_events ? cache.fold_budget_s : cache.fold_idle_budget_s;
+    cache.fold_seen_events = events;
+    // Publish: in a replay and for the first answers at once; live, at the refresh interval (and
+    // ten times the last publication's cost) in steps, each in a frame of its own, the folds
+    // waiting meanwhile: the stats' rows (as many frames as their deadline needs), then the
+    // lints, then the resource lanes. A trace whose last timestamp moved without new events is new
+    // too (the open waits' ends).
+    auto publish = [&](clock::time_point deadline) {
+        const auto start = clock::now();
+        if (cache.publish_step == 0) cache.publishing_cost_s = 0, cache.publish_step = 1;
+        bool more = true;
+        while (more) {
+            switch (cache.publish_step) {
+            case 1:
+                if (cache.stats_fold.publish(m, cache.stats, deadline)) cache.publish_step = 2;
+                else more = false;
+                break;
+            case 2:
+                cache.lints_fold.publish(m, cache.lints);
+                cache.publish_step = 3;
+                break;
+            default:
+                cache.resources_fold.publish(cache.resources);
+                cache.publish_step = 0;
+                ++cache.trace_generation;
+                cache.trace_events = fed;
+                cache.trace_last_ts = fed == events ? last_ts : answers_cache::none;
+                cache.graph_events = answers_cache::none; // holders depend on the events too
+                more = false;
+                break;
+            }
+            if (live && more) more = clock::now() < deadline; // the next step in the next frame
+        }
+        cache.publishing_cost_s += std::chrono::duration<double>(clock::now() - start).count();
+        if (cache.publish_step == 0) {
+            cache.trace_cost_s = cache.publishing_cost_s;
+            cache.trace_computed_s = now_s;
+        }
+    };
+    if (!live) {
+        if (fed < events) feed_folds(m, cache, events);
+        fed = cache.stats_fold.next();
+        if (cache.trace_events != fed || cache.trace_last_ts != last_ts) publish(clock::time_point::max());
+    } else if (!second_call) {
+        const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(budget));
+        if (cache.publish_step != 0) {
+            publish(deadline); // the publication under way goes on; the folds wait
         } else {
-            const double budget = events > cache.fold_seen_events ? cache.fold_budget_s : cache.fold_idle_budget_s;
-            const auto start = std::chrono::steady_clock::now();
-            do {
-                feed_folds(m, cache, std::min(events, fed + std::max<std::uint64_t>(cache.fold_slice, 1)));
+            const bool first = cache.trace_events == answers_cache::none;
+            const bool due =
+                now_s - cache.trace_computed_s >= std::max(live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s);
+            const bool unpublished = cache.trace_events != fed || (fed == events && cache.trace_last_ts != last_ts);
+            const bool publish_now = !first && due && unpublished;
+            if (!publish_now && fed < events) {
+                // Fold what is new in slices while the next fits in the frame's budget.
+                bool stopped = false;
+                run_slices_for(budget, [&]() -> std::uint64_t {
+                    const std::uint64_t from = cache.stats_fold.next();
+                    if (from >= events) return 0;
+                    feed_folds(m, cache, std::min(events, from + std::max<std::uint64_t>(cache.fold_slice, 1)));
+                    return cache.stats_fold.next() - from;
+                }, stopped);
                 fed = cache.stats_fold.next();
-            } while (fed < events && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < budget);
+            }
+            // The first answers at once and whole (of one frame's fold at most); later ones start
+            // in a frame that did not fold.
+            if (first) publish(clock::time_point::max());
+            else if (publish_now) publish(deadline);
         }
         fed = cache.stats_fold.next();
     }
-    cache.fold_seen_events = events;
-    // Publish: at once in a replay and for the first answers; live, at the refresh interval (and
-    // ten times the last publication's cost). A trace whose last timestamp moved without new events
-    // is new too (the open waits' ends).
-    const bool caught_up = fed == events;
-    const bool changed = cache.trace_events != fed || (caught_up && cache.trace_last_ts != last_ts);
-    const bool first = cache.trace_events == answers_cache::none;
-    if (changed &&
-        (!live || first ||
-         now_s - cache.trace_computed_s >= std::max(live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s))) {
-        cache.trace_computed_s = now_s;
-        const auto start = std::chrono::steady_clock::now();
-        cache.stats = cache.stats_fold.result(m);
-        cache.lints = cache.lints_fold.result(m);
-        cache.resources = cache.resources_fold.result();
-        cache.trace_cost_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        ++cache.trace_generation;
-        cache.trace_events = fed;
-        cache.trace_last_ts = caught_up ? last_ts : answers_cache::none;
-        cache.graph_events = answers_cache::none; // holders depend on the events too
-    }
-    // Following a live program the cursor moves with every step: refresh at the interval then.
-    bool moving = live && m.following() && cache.graph_events != answers_cache::none;
-    if ((cache.graph_events != events || cache.graph_cursor != m.cursor()) &&
-        (!moving || now_s - cache.graph_computed_s >= live_refresh_s)) {
+    // Following a live program the cursor moves with every step: refresh at the interval then, from
+    // the lint fold, which keeps the state and the lock holders wait_graph_at would fold from the
+    // first event (O(trace) each time): the graph after the events folded so far, == wait_graph_at(m)
+    // once the folds caught up. Anywhere else (a replay, a live view paused on an earlier step) the
+    // graph at the cursor, when it or the trace moved.
+    if (live && m.following()) {
+        if ((cache.graph_events != fed || cache.graph_cursor != m.cursor()) &&
+            (cache.graph_events == answers_cache::none || now_s - cache.graph_computed_s >= live_refresh_s)) {
+            cache.graph_computed_s = now_s;
+            cache.graph = cache.lints_fold.graph();
+            ++cache.graph_generation;
+            cache.graph_events = fed;
+            cache.graph_cursor = m.cursor();
+        }
+    } else if (cache.graph_events != events || cache.graph_cursor != m.cursor()) {
         cache.graph_computed_s = now_s;
         cache.graph = inspector::wait_graph_at(m);
         ++cache.graph_generation;

@@ -308,16 +308,8 @@ std::uint64_t live_link::poll(inspector::model& m) {
     for (const auto& msg : m_client->poll_messages()) handle(msg);
     // What arrived is folded in slices until the frame's budget is spent: a program streaming
     // faster than the model folds leaves the rest to the next frames instead of freezing this one.
-    std::uint64_t delivered = 0;
-    m_behind = false;
-    const auto drain_start = std::chrono::steady_clock::now();
-    while (std::uint64_t n = m_client->drain(m, drain_slice_bytes)) {
-        delivered += n;
-        if (std::chrono::duration<double>(std::chrono::steady_clock::now() - drain_start).count() >= drain_budget_s) {
-            m_behind = true;
-            break;
-        }
-    }
+    const std::uint64_t delivered =
+        run_slices_for(drain_budget_s, [&] { return m_client->drain(m, drain_slice_bytes); }, m_behind);
     const auto& events = m.trace().events;
     for (; m_scanned_events < events.size(); ++m_scanned_events)
         if (events[m_scanned_events].kind == traces::event_kind::dropped) m_dropped += events[m_scanned_events].b;

@@ -52,11 +52,15 @@ struct answers_cache {
     inspector::lint_builder lints_fold;
     inspector::resource_builder resources_fold;
     traces::event fold_last{};
-    // Live: events are fed to the folds in slices of fold_slice until fold_budget_s has passed in
-    // the frame (fold_idle_budget_s in a frame where the trace did not grow: catching up).
+    // Live: events are fed to the folds in slices of fold_slice while the next one should end within
+    // fold_budget_s of the frame's start (fold_idle_budget_s in a frame where the trace did not grow:
+    // catching up); a frame that publishes spends the same budget on it instead.
     std::uint64_t fold_slice = 4096;
-    double fold_budget_s = 0.002, fold_idle_budget_s = 0.005;
+    double fold_budget_s = 0.0015, fold_idle_budget_s = 0.003;
     std::uint64_t fold_seen_events = 0;  // the trace's events at the previous refresh
+    double refreshed_s = -1;             // now_s of the last refresh (live: one fold per frame)
+    int publish_step = 0;                // the publication under way: 0 none, 1 stats, 2 lints, 3 resources
+    double publishing_cost_s = 0;        // its cost so far (wall clock)
     // Events of m the folds have not taken yet (live, shown while the answers catch up).
     std::uint64_t behind(const inspector::model& m) const;
 
@@ -65,7 +69,7 @@ struct answers_cache {
     std::uint64_t graph_generation = 0;  // bumped each time `graph` is recomputed (its layout follows)
     inspector::wait_graph graph;
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
-    double trace_cost_s = 0;             // how long (wall clock) the last publication of stats, lints and resources took
+    double trace_cost_s = 0;             // how long (wall clock) the last publication of stats, lints and resources took, all its slices
 
     // Event log rows: indices of the events that pass the filter. While the same model grows (live),
     // only the new events are filtered and appended.

@@ -14,6 +14,9 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace coroscope::gui {
 
@@ -95,9 +98,13 @@ void build_layout(const inspector::model& m, const answers_cache& cache, graph_l
         out.run_queue += (i ? ", " : "") + std::to_string(g.run_queue[i]);
     if (g.run_queue.size() > named) out.run_queue += ", ... (" + std::to_string(g.run_queue.size()) + " tasks)";
     if (out.run_queue.empty()) out.run_queue = "empty";
-    auto key_of = [](const wait_node& n) { return std::pair<int, std::uint32_t>(static_cast<int>(n.kind), n.id); };
-    // Nodes: every endpoint of an edge; objects learn their kind from the waits on them.
-    std::map<std::pair<int, std::uint32_t>, std::size_t> index;
+    auto key_of = [](const wait_node& n) { return static_cast<std::uint64_t>(n.kind) << 32 | n.id; };
+    // Nodes: every endpoint of an edge; objects learn their kind from the waits on them. (Hashed:
+    // following a live program with thousands of waits, this runs at every refresh of the graph.)
+    std::unordered_map<std::uint64_t, std::size_t> index;
+    index.reserve(g.edges.size() * 2);
+    out.nodes.reserve(g.edges.size() * 2);
+    out.links.reserve(g.edges.size());
     auto add_node = [&](const wait_node& n) {
         auto [it, inserted] = index.emplace(key_of(n), out.nodes.size());
         if (inserted) out.nodes.push_back(graph_layout::node{n, {}, traces::wait_reason::none, false, 0});
@@ -110,7 +117,7 @@ void build_layout(const inspector::model& m, const answers_cache& cache, graph_l
     }
     auto& nodes = out.nodes;
     // Cycle membership: its tasks, and the objects their awaits go through.
-    std::set<std::pair<int, std::uint32_t>> ring_order_seen;
+    std::unordered_set<std::uint64_t> ring_order_seen;
     std::vector<std::size_t> ring; // nodes of all cycles, in cycle order
     for (const auto& c : g.cycles) {
         for (const auto& a : c.awaits) {
@@ -181,15 +188,17 @@ void build_layout(const inspector::model& m, const answers_cache& cache, graph_l
 
     // Arrows from border to border; a pair of opposite edges (a 2-task cycle) would overlap: each
     // moves to its own right.
-    std::set<std::pair<std::size_t, std::size_t>> pairs;
-    for (const auto& l : out.links) pairs.emplace(l.from, l.to);
+    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+    pairs.reserve(out.links.size());
+    for (const auto& l : out.links) pairs.emplace_back(l.from, l.to);
+    std::sort(pairs.begin(), pairs.end());
     for (auto& l : out.links) {
         const graph_layout::node& a = nodes[l.from];
         const graph_layout::node& b = nodes[l.to];
         ImVec2 ca(a.x + a.w * 0.5f, a.y + a.h * 0.5f), cb(b.x + b.w * 0.5f, b.y + b.h * 0.5f);
         ImVec2 pa = border_point(ImVec2(a.x, a.y), ImVec2(a.x + a.w, a.y + a.h), cb);
         ImVec2 pb = border_point(ImVec2(b.x, b.y), ImVec2(b.x + b.w, b.y + b.h), ca);
-        if (pairs.count({l.to, l.from})) {
+        if (std::binary_search(pairs.begin(), pairs.end(), std::pair<std::size_t, std::size_t>(l.to, l.from))) {
             float dx = pb.x - pa.x, dy = pb.y - pa.y, len = std::max(1.0f, std::sqrt(dx * dx + dy * dy));
             ImVec2 off(-dy / len * 6, dx / len * 6);
             pa = ImVec2(pa.x + off.x, pa.y + off.y);

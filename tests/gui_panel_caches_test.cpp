@@ -341,6 +341,9 @@ TEST_CASE("live: the whole-trace answers are published at the refresh interval, 
     const std::size_t n = t.events.size();
     start_live_model(m, t, n / 3);
     gui::answers_cache cache;
+    // A budget no refresh spends here: each publication is finished in the refresh that starts it
+    // (the steps across frames are the next test's).
+    cache.fold_budget_s = cache.fold_idle_budget_s = 60;
     gui::refresh_answers(m, cache, 100.0, true); // the first answers are never held back
     REQUIRE(cache.trace_generation == 1);
     CHECK(cache.trace_events == n / 3);
@@ -392,20 +395,37 @@ TEST_CASE("live: each refresh folds a bounded slice, the answers catch up to the
     gui::refresh_answers(m, cache, now, true);
     CHECK(cache.behind(m) == n / 2 - slice);
     CHECK(cache.trace_events == slice);            // the first answers at once, of what was folded
-    // The rest arrives while the folds are behind; they take one slice per refresh and publish at
-    // the interval.
+    // The rest arrives while the folds are behind; each refresh either folds one slice or takes
+    // one step of a publication (at the interval: the stats' rows, the lints, the lanes, a refresh
+    // each with no budget), never both.
     m.on_events(t.events.data() + n / 2, n - n / 2);
     std::uint64_t behind = cache.behind(m), publications = cache.trace_generation, refreshes = 0;
+    std::uint64_t publishing_refreshes = 0;
     while (cache.behind(m) > 0 || cache.trace_events != n) {
         now += 1.0 / 60;
+        const std::uint64_t generation = cache.trace_generation;
+        const int step = cache.publish_step;
         gui::refresh_answers(m, cache, now, true);
         ++refreshes;
-        REQUIRE(cache.behind(m) == (behind > slice ? behind - slice : 0));
+        const bool published = step != 0 || cache.publish_step != 0 || cache.trace_generation != generation;
+        if (published) {
+            ++publishing_refreshes;
+            REQUIRE(cache.behind(m) == behind); // the folds wait
+        } else {
+            REQUIRE(cache.behind(m) == (behind > slice ? behind - slice : 0));
+        }
+        // The same frame again (the timeline and the tabs both refresh): nothing more is done.
+        const std::uint64_t again = cache.behind(m);
+        const int again_step = cache.publish_step;
+        gui::refresh_answers(m, cache, now, true);
+        REQUIRE(cache.behind(m) == again);
+        REQUIRE(cache.publish_step == again_step);
         behind = cache.behind(m);
         REQUIRE(refreshes < 10 * n);
     }
     CHECK(refreshes >= (n - slice) / slice);
     CHECK(cache.trace_generation - publications >= 2); // published on the way, not only at the end
+    CHECK(publishing_refreshes >= 3 * (cache.trace_generation - publications)); // three steps each
     check_answers_are_the_batch(m, cache);
     CHECK_FALSE(cache.lints.empty());              // the deadlock, at least
 

@@ -1,7 +1,9 @@
 // The whole-trace answers as folds that can be resumed (stats_builder, lint_builder,
 // resource_builder): fed a growing model a slice at a time, their results equal the batch
 // functions' (compute_stats, run_lints, resource_lanes) on that model after every slice and at the
-// end, on every golden trace and on a program run here.
+// end, on every golden trace and on a program run here; and what their publish() writes in place
+// into the same outputs, again and again, equals their results.
+#include "event_builder.hpp"
 #include "support.hpp"
 
 #include <coroscope/inspector/lints.hpp>
@@ -39,6 +41,36 @@ void check_stats_equal(const inspector::model& m, const inspector::trace_stats& 
 struct fed_counts {
     std::size_t slices = 0;
     std::size_t findings = 0, lanes = 0, steps = 0; // of the final results, so the test shows it saw some
+    std::size_t publish_calls = 0, publications = 0; // stats_builder::publish calls, and finished ones
+};
+
+// What the GUI shows: the builders' results written in place by publish() into the same outputs
+// each time (stats a few rows per call: the deadline has always passed).
+struct published {
+    inspector::trace_stats stats;
+    std::vector<inspector::lint_finding> lints;
+    std::vector<inspector::resource_lane> lanes;
+
+    void publish(const inspector::model& m, inspector::stats_builder& s, inspector::lint_builder& l,
+                 inspector::resource_builder& r, fed_counts& counts) {
+        std::size_t calls = 0;
+        do {
+            ++calls;
+            REQUIRE(calls < 100000);
+        } while (!s.publish(m, stats, std::chrono::steady_clock::time_point::min()));
+        CHECK_FALSE(s.publishing());
+        l.publish(m, lints);
+        r.publish(lanes);
+        counts.publish_calls += calls;
+        ++counts.publications;
+    }
+    // Equal to the builders' results at the same point of their folds.
+    void check(const inspector::model& m, inspector::stats_builder& s, const inspector::lint_builder& l,
+               inspector::resource_builder& r) {
+        check_stats_equal(m, stats, s.result(m));
+        CHECK(inspector::lints_json(m, lints) == inspector::lints_json(m, l.result(m)));
+        CHECK(inspector::resources_json(m, lanes) == inspector::resources_json(m, r.result()));
+    }
 };
 
 // Feeds `t` into a fresh model in slices of the given sizes (cycled), and the builders after each
@@ -51,6 +83,7 @@ fed_counts feed_in_slices(const traces::trace& t, const std::vector<std::size_t>
     inspector::stats_builder stats;
     inspector::lint_builder lints;
     inspector::resource_builder resources;
+    published shown;
     fed_counts out;
     std::size_t at = 0;
     while (at < t.events.size()) {
@@ -67,6 +100,10 @@ fed_counts feed_in_slices(const traces::trace& t, const std::vector<std::size_t>
         (void)stats.result(m);
         (void)lints.result(m);
         (void)resources.result();
+        if (out.slices % 2 == 0) { // published while lagging: what the folds took so far
+            shown.publish(m, stats, lints, resources, out);
+            shown.check(m, stats, lints, resources);
+        }
         stats.feed(m, at);
         lints.feed(m, at);
         resources.feed(m, at);
@@ -76,6 +113,8 @@ fed_counts feed_in_slices(const traces::trace& t, const std::vector<std::size_t>
         check_stats_equal(m, stats.result(m), inspector::compute_stats(m));
         CHECK(inspector::lints_json(m, lints.result(m)) == inspector::lints_json(m, inspector::run_lints(m)));
         CHECK(inspector::resources_json(m, resources.result()) == inspector::resources_json(m, inspector::resource_lanes(m)));
+        shown.publish(m, stats, lints, resources, out);
+        shown.check(m, stats, lints, resources);
     }
     stats.feed(m, m.trace().events.size());
     lints.feed(m, m.trace().events.size());
@@ -86,6 +125,10 @@ fed_counts feed_in_slices(const traces::trace& t, const std::vector<std::size_t>
     CHECK(inspector::lints_json(m, findings) == inspector::lints_json(m, inspector::run_lints(m)));
     const auto lanes = resources.result();
     CHECK(inspector::resources_json(m, lanes) == inspector::resources_json(m, inspector::resource_lanes(m)));
+    shown.publish(m, stats, lints, resources, out);
+    check_stats_equal(m, shown.stats, inspector::compute_stats(m));
+    CHECK(inspector::lints_json(m, shown.lints) == inspector::lints_json(m, inspector::run_lints(m)));
+    CHECK(inspector::resources_json(m, shown.lanes) == inspector::resources_json(m, inspector::resource_lanes(m)));
     out.findings = findings.size();
     out.lanes = lanes.size();
     out.steps = s.total.steps;
@@ -161,4 +204,75 @@ TEST_CASE("answer builders: a program's events fed a slice at a time give the ba
     }
     CHECK(test_support::live_counter::live == 0);
     CHECK(r.loop_close == 0);
+}
+
+TEST_CASE("answer builders: publish() over many tasks takes several calls, and a model grown meanwhile is caught up") {
+    // 300 tasks spawned by task 1, each stepping a few times with its own durations, waiting on
+    // one of 5 streams (io_wait, io_ready, resume), some failing; then the end of the trace.
+    test_support::event_builder b;
+    b.t.header.minor = 1;
+    const std::uint32_t error = b.str("boom");
+    b.spawn(1, 0, "main");
+    b.resume(1);
+    for (std::uint32_t id = 2; id <= 301; ++id) b.spawn(id, 1, id % 2 ? "odd" : "");
+    b.suspend(1, traces::wait_reason::sleep, 0);
+    for (std::uint32_t round = 0; round < 4; ++round) {
+        b.next_tick();
+        for (std::uint32_t id = 2; id <= 301; ++id) {
+            b.resume(id);
+            const std::uint32_t stream = 1 + id % 5;
+            b.add(traces::event_kind::io_wait, id, 0, stream);
+            b.suspend(id, traces::wait_reason::io, stream, 10 + (id * 37 + round * 11) % 400);
+            b.add(traces::event_kind::io_ready, id, 0, stream, 64 + id);
+            b.ready(id, traces::wait_reason::io);
+        }
+    }
+    b.next_tick();
+    for (std::uint32_t id = 2; id <= 301; ++id) {
+        b.resume(id);
+        if (id % 7 == 0) {
+            b.exit(id, traces::exit_status::failed, error);
+            b.add(traces::event_kind::unobserved_failure, id);
+        } else {
+            b.exit(id);
+        }
+    }
+    b.end();
+
+    // In slices, publishing at every caught-up point; the lagging ones publish what was folded.
+    const fed_counts c = feed_in_slices(b.t, {97, 13, 400});
+    CHECK(c.publications > 3);
+    CHECK(c.publish_calls > c.publications); // 301 tasks do not fit one call's rows
+    CHECK(c.lanes == 5);
+    CHECK(c.findings > 0); // the swallowed exceptions
+
+    // A publication interrupted by the model growing (live: the drain goes on between frames):
+    // the rows it makes come from the history as it is then; the next one, with every event fed,
+    // equals the batch answers.
+    inspector::model m;
+    m.on_header(b.t.header);
+    for (std::size_t i = 1; i < b.t.strings.size(); ++i) m.on_string(static_cast<std::uint32_t>(i), b.t.strings[i]);
+    const std::size_t half = b.t.events.size() / 2;
+    m.on_events(b.t.events.data(), half);
+    inspector::stats_builder stats;
+    inspector::lint_builder lints;
+    inspector::resource_builder resources;
+    stats.feed(m, half);
+    lints.feed(m, half);
+    resources.feed(m, half);
+    published shown;
+    REQUIRE_FALSE(stats.publish(m, shown.stats, std::chrono::steady_clock::time_point::min()));
+    CHECK(stats.publishing());
+    m.on_events(b.t.events.data() + half, b.t.events.size() - half);
+    while (!stats.publish(m, shown.stats, std::chrono::steady_clock::time_point::min())) {
+    }
+    stats.feed(m, m.trace().events.size());
+    lints.feed(m, m.trace().events.size());
+    resources.feed(m, m.trace().events.size());
+    fed_counts counts;
+    shown.publish(m, stats, lints, resources, counts);
+    check_stats_equal(m, shown.stats, inspector::compute_stats(m));
+    CHECK(inspector::lints_json(m, shown.lints) == inspector::lints_json(m, inspector::run_lints(m)));
+    CHECK(inspector::resources_json(m, shown.lanes) == inspector::resources_json(m, inspector::resource_lanes(m)));
+    CHECK(shown.stats.tasks.size() == 301);
 }

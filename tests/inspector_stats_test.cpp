@@ -74,6 +74,59 @@ TEST_CASE("stats: percentiles by nearest rank") {
     CHECK(inspector::summarize({}).count == 0);
 }
 
+TEST_CASE("stats: a duration_set's summary equals summarize() small and bucketed, asked as it grows") {
+    // Values spread over many powers of two, runs of equal ones, small exact ones and huge ones,
+    // added in a scrambled order; asked at sizes below and above bucketed_from.
+    std::vector<std::uint64_t> all;
+    std::uint64_t x = 12345;
+    for (std::size_t i = 0; i < 3 * inspector::duration_set::bucketed_from + 17; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        switch (i % 5) {
+        case 0: all.push_back(x >> 40); break;               // up to 2^24
+        case 1: all.push_back(1000 + (x >> 60)); break;      // a narrow range: many equal values
+        case 2: all.push_back((x >> 58)); break;             // below 128: exact buckets
+        case 3: all.push_back(x >> (x % 64)); break;         // every magnitude, up to 2^64 - 1
+        default: all.push_back(777'777); break;              // one value again and again
+        }
+    }
+    inspector::duration_set set;
+    std::vector<std::uint64_t> added;
+    std::size_t asked = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        set.add(all[i]);
+        added.push_back(all[i]);
+        if (i % 997 == 0 || i + 1 == all.size() || i + 1 == inspector::duration_set::bucketed_from) {
+            INFO("values: " << added.size());
+            const inspector::latency_summary got = set.summary(), want = inspector::summarize(added);
+            CHECK(got.count == want.count);
+            CHECK(got.p50 == want.p50);
+            CHECK(got.p90 == want.p90);
+            CHECK(got.p99 == want.p99);
+            CHECK(got.max == want.max);
+            CHECK(got.total == want.total);
+            ++asked;
+        }
+    }
+    CHECK(asked > 10);
+    // add_all from a bucketed set into a small one, and the reverse.
+    inspector::duration_set small;
+    small.add(5);
+    small.add_all(set);
+    inspector::duration_set into_big = set;
+    into_big.add(5);
+    added.push_back(5);
+    const inspector::latency_summary want = inspector::summarize(added);
+    for (inspector::duration_set* d : {&small, &into_big}) {
+        const inspector::latency_summary got = d->summary();
+        CHECK(got.count == want.count);
+        CHECK(got.p50 == want.p50);
+        CHECK(got.p90 == want.p90);
+        CHECK(got.p99 == want.p99);
+        CHECK(got.max == want.max);
+        CHECK(got.total == want.total);
+    }
+}
+
 TEST_CASE("resources: io_wait -> io_ready -> resume lane with readiness-to-resume latency") {
     traces::trace t;
     t.strings.push_back("tcp 1 -> 2");

@@ -68,6 +68,25 @@ bool has_unobserved_failure_events(const traces::header& h) { return h.major > 1
 
 } // namespace
 
+namespace {
+
+// One finding judged at the end, as the numbers its sentence is made of: equal records make equal
+// findings (string ids name interned text, which never changes), so publish() remakes a finding
+// only when its record changed.
+struct end_record {
+    std::uint8_t group = 0; // 0 swallowed exception, 1 leaked while running, 2 at the end of the trace
+    std::uint32_t task = 0;
+    lint_kind kind = lint_kind::leaked_task;
+    std::uint64_t step = 0;
+    std::array<std::uint64_t, 6> in{}; // per kind, below
+    bool operator==(const end_record&) const = default;
+    // The order publish() keeps: by (group, task), as they are made.
+    bool before(const end_record& o) const { return group != o.group ? group < o.group : task < o.task; }
+};
+lint_finding end_finding(const model& m, const end_record& r); // the finding the record stands for
+
+} // namespace
+
 struct lint_builder::state {
     lint_options opt;
     std::uint64_t next = 0;
@@ -85,6 +104,21 @@ struct lint_builder::state {
     // The longest step of every suffix of the steps so far: (step index, duration), durations
     // decreasing. The longest step since index i is the first entry at or after i.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> suffix_max;
+    // publish(): the fold's findings it took (a prefix of `out` above), the size it left, the
+    // records of the end's findings it placed, and each finding's place in run_lints' order: by
+    // step, then the fold's (in the order made) before the end's (by group, then task).
+    struct order {
+        std::uint64_t step = 0;
+        bool end = false;
+        std::uint8_t group = 0;
+        std::uint32_t task = 0;
+        std::size_t made = 0; // the fold's: index in `out`
+        auto operator<=>(const order&) const = default;
+    };
+    std::size_t published_fold = 0, published_size = 0;
+    std::vector<end_record> published_records; // sorted by (group, task)
+    std::vector<order> published_order;         // parallel to the published findings
+    void end_records(const model& m, std::vector<end_record>& records) const;
 
     task_track& track(std::uint32_t id) {
         if (id >= tr.size()) tr.resize(id + 1);
@@ -312,27 +346,162 @@ void lint_builder::state::apply(const model& m, const traces::event& e) {
     }
 }
 
+wait_graph lint_builder::graph() const { return build_wait_graph(m_state->s, m_state->locks); }
+
 std::vector<lint_finding> lint_builder::result(const model& m) const {
-    const state& st = *m_state;
-    std::vector<lint_finding> out = st.out;
-    const snapshot& s = st.s;
-    const std::vector<task_track>& tr = st.tr;
-    const auto& thrown = st.thrown;
+    std::vector<lint_finding> out = m_state->out;
+    end_findings(m, out);
+    std::stable_sort(out.begin(), out.end(), [](const lint_finding& a, const lint_finding& b) { return a.step < b.step; });
+    return out;
+}
+
+void lint_builder::publish(const model& m, std::vector<lint_finding>& out) {
+    state& st = *m_state;
+    using order = state::order;
+    if (out.size() != st.published_size || st.published_order.size() != out.size()) { // not the last publication
+        out.clear();
+        st.published_order.clear();
+        st.published_records.clear();
+        st.published_fold = 0;
+    }
+    // The end's findings again, as records: only those that changed are made and placed again.
+    std::vector<end_record> records;
+    st.end_records(m, records);
+    std::sort(records.begin(), records.end(), [](const end_record& a, const end_record& b) { return a.before(b); });
+    std::vector<end_record> gone;   // published, now changed or not found any more
+    std::vector<const end_record*> added;
+    {
+        const std::vector<end_record>& old = st.published_records;
+        std::size_t i = 0, j = 0;
+        while (i < old.size() || j < records.size()) {
+            if (j == records.size() || (i < old.size() && old[i].before(records[j]))) {
+                gone.push_back(old[i++]);
+            } else if (i == old.size() || records[j].before(old[i])) {
+                added.push_back(&records[j++]);
+            } else {
+                if (!(old[i] == records[j])) {
+                    gone.push_back(old[i]);
+                    added.push_back(&records[j]);
+                }
+                ++i;
+                ++j;
+            }
+        }
+    }
+    if (!gone.empty()) { // take them out, keeping the order of the rest
+        auto is_gone = [&](const order& o) {
+            return o.end && std::binary_search(gone.begin(), gone.end(), end_record{o.group, o.task},
+                                               [](const end_record& a, const end_record& b) { return a.before(b); });
+        };
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            if (is_gone(st.published_order[i])) continue;
+            if (kept != i) {
+                out[kept] = std::move(out[i]);
+                st.published_order[kept] = st.published_order[i];
+            }
+            ++kept;
+        }
+        out.resize(kept);
+        st.published_order.resize(kept);
+    }
+    // What is new: the fold's findings since the last publish (copies: the fold keeps its own) and
+    // the end's that changed, each with its place in run_lints' order (a stable sort by step of the
+    // fold's findings, then the end's).
+    std::vector<std::pair<order, lint_finding>> fresh;
+    for (std::size_t i = st.published_fold; i < st.out.size(); ++i)
+        fresh.push_back({order{st.out[i].step, false, 0, 0, i}, st.out[i]});
+    for (const end_record* r : added) fresh.push_back({order{r->step, true, r->group, r->task, 0}, end_finding(m, *r)});
+    st.published_fold = st.out.size();
+    st.published_records = std::move(records);
+    std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (!fresh.empty() && !out.empty() && fresh.front().first < st.published_order.back()) {
+        std::vector<lint_finding> merged;
+        std::vector<order> merged_order;
+        merged.reserve(out.size() + fresh.size());
+        merged_order.reserve(out.size() + fresh.size());
+        std::size_t i = 0, j = 0;
+        while (i < out.size() || j < fresh.size()) {
+            if (j < fresh.size() && (i == out.size() || fresh[j].first < st.published_order[i])) {
+                merged_order.push_back(fresh[j].first);
+                merged.push_back(std::move(fresh[j++].second));
+            } else {
+                merged_order.push_back(st.published_order[i]);
+                merged.push_back(std::move(out[i++]));
+            }
+        }
+        out.swap(merged);
+        st.published_order.swap(merged_order);
+    } else { // the usual case live: all after what was published
+        for (auto& [o, f] : fresh) {
+            st.published_order.push_back(o);
+            out.push_back(std::move(f));
+        }
+    }
+    st.published_size = out.size();
+}
+
+namespace {
+
+// The name string id of a task (0: none; the sentence then says "task N").
+std::uint64_t name_id(const model& m, std::uint32_t task) {
+    const task_history* t = m.history().task(task);
+    return t ? t->name : 0;
+}
+
+lint_finding end_finding(const model& m, const end_record& r) {
+    const std::uint32_t id = r.task;
+    switch (r.group) {
+    case 0: { // in: error text, unobserved_failure step, name, format >= 1.1
+        std::string why = task_ref(m, id) + " failed (" + (r.in[0] ? std::string(m.text(r.in[0])) : std::string("no text")) + ")";
+        why += r.in[3] ? " and nobody read the exception: no join handle was left (unobserved_failure at step " +
+                             std::to_string(r.in[1]) + ")"
+                       : std::string(" and nobody joined it: the exception was never observed");
+        return {lint_kind::swallowed_exception, r.step, id, std::move(why), {}};
+    }
+    case 1: { // in: state when orphaned, parent, parent's name, exit step, name
+        const auto parent = static_cast<std::uint32_t>(r.in[1]);
+        return {lint_kind::leaked_task, r.step, id,
+                task_ref(m, id) + " was still " + std::string(to_string(static_cast<task_state>(r.in[0]))) +
+                    " when its parent " + task_ref(m, parent) + " ended at step " + std::to_string(r.step) +
+                    ", and nobody ever joined it: it ran unowned until step " + std::to_string(r.in[3]),
+                {}};
+    }
+    default: { // in: state, wait reason, target, wait step, name, the target's name (joins)
+        const auto state = static_cast<task_state>(r.in[0]);
+        const auto reason = static_cast<wait_reason>(r.in[1]);
+        const auto target = static_cast<std::uint32_t>(r.in[2]);
+        if (r.kind == lint_kind::lost_wakeup)
+            return {lint_kind::lost_wakeup, r.step, id,
+                    task_ref(m, id) + " still waits (" + describe_await(m, reason, target) + ") at the end of the trace, since step " +
+                        std::to_string(r.in[3]) + ": nothing is left to signal it",
+                    {}};
+        return {lint_kind::leaked_task, r.step, id,
+                task_ref(m, id) + " is still " +
+                    (state == task_state::waiting ? describe_await(m, reason, target) : std::string(to_string(state))) +
+                    " at the end of the trace and nobody joins it",
+                {}};
+    }
+    }
+}
+
+} // namespace
+
+void lint_builder::state::end_records(const model& m, std::vector<end_record>& out) const {
     const history& h = m.history();
+    // "At the end of the trace" is said of the fold's state only once it took every event of an
+    // ended trace (before that its tasks are where they were mid-trace).
+    const bool ended = h.ended() && next >= m.trace().events.size();
     // Swallowed exceptions. Since format 1.1 the scheduler says it: unobserved_failure names each
     // failed task whose exception nobody can read any more (no join handle left), so no guessing.
     if (has_unobserved_failure_events(m.trace().header)) {
         for (std::uint32_t id = 1; id < tr.size(); ++id) {
             const task_track& t = tr[id];
             if (!t.unobserved) continue;
-            out.push_back({lint_kind::swallowed_exception, t.failed ? t.failed_step : t.unobserved_step, id,
-                           task_ref(m, id) + " failed (" +
-                               (t.failed_error ? std::string(m.text(t.failed_error)) : std::string("no text")) +
-                               ") and nobody read the exception: no join handle was left (unobserved_failure at step " +
-                               std::to_string(t.unobserved_step) + ")",
-                           {}});
+            out.push_back({0, id, lint_kind::swallowed_exception, t.failed ? t.failed_step : t.unobserved_step,
+                           {t.failed_error, t.unobserved_step, name_id(m, id), 1, 0, 0}});
         }
-    } else if (h.ended()) {
+    } else if (ended) {
         // Format 1.0: a failure is observed when somebody joined the task, or when the same
         // exception text later left a frame of another task (a joiner rethrowing it).
         for (std::uint32_t id = 1; id < tr.size(); ++id) {
@@ -342,11 +511,7 @@ std::vector<lint_finding> lint_builder::result(const model& m) const {
             if (auto it = thrown.find(t.failed_error); it != thrown.end())
                 for (const auto& [task, ts] : it->second) rethrown = rethrown || (task != id && ts >= t.failed_ts);
             if (rethrown) continue;
-            out.push_back({lint_kind::swallowed_exception, t.failed_step, id,
-                           task_ref(m, id) + " failed (" +
-                               (t.failed_error ? std::string(m.text(t.failed_error)) : std::string("no text")) +
-                               ") and nobody joined it: the exception was never observed",
-                           {}});
+            out.push_back({0, id, lint_kind::swallowed_exception, t.failed_step, {t.failed_error, 0, name_id(m, id), 0, 0, 0}});
         }
     }
     // Leaked while the program ran: a task its parent left behind (alive when the parent ended),
@@ -354,13 +519,11 @@ std::vector<lint_finding> lint_builder::result(const model& m) const {
     for (std::uint32_t id = 1; id < tr.size(); ++id) {
         const task_track& t = tr[id];
         if (!t.orphaned || t.joined || !t.exited || t.status == traces::exit_status::cancelled) continue;
-        out.push_back({lint_kind::leaked_task, t.orphaned_step, id,
-                       task_ref(m, id) + " was still " + std::string(to_string(t.state_at_orphan)) + " when its parent " +
-                           task_ref(m, t.parent) + " ended at step " + std::to_string(t.orphaned_step) +
-                           ", and nobody ever joined it: it ran unowned until step " + std::to_string(t.exit_step),
-                       {}});
+        out.push_back({1, id, lint_kind::leaked_task, t.orphaned_step,
+                       {static_cast<std::uint64_t>(t.state_at_orphan), t.parent, name_id(m, t.parent), t.exit_step,
+                        name_id(m, id), 0}});
     }
-    if (h.ended()) {
+    if (ended) {
         std::set<std::uint32_t> joined_at_end;
         for (const task_snapshot& t : s.tasks())
             if (t.known && t.state == task_state::waiting && t.reason == wait_reason::join) joined_at_end.insert(t.target);
@@ -368,27 +531,23 @@ std::vector<lint_finding> lint_builder::result(const model& m) const {
             if (!t.known || t.state == task_state::done) continue;
             const task_track& tt = tr[t.id];
             if (tt.in_deadlock) continue;
+            const std::uint64_t target_name = t.reason == wait_reason::join ? name_id(m, t.target) : 0;
+            const std::array<std::uint64_t, 6> in{static_cast<std::uint64_t>(t.state), static_cast<std::uint64_t>(t.reason),
+                                                  t.target, tt.wait_step, name_id(m, t.id), target_name};
             if (t.state == task_state::waiting && is_object_wait(t.reason)) {
-                out.push_back({lint_kind::lost_wakeup, m.step_count(), t.id,
-                               task_ref(m, t.id) + " still waits (" + describe_await(m, t.reason, t.target) +
-                                   ") at the end of the trace, since step " + std::to_string(tt.wait_step) +
-                                   ": nothing is left to signal it",
-                               {}});
+                out.push_back({2, t.id, lint_kind::lost_wakeup, m.step_count(), in});
                 continue;
             }
-            if (!joined_at_end.count(t.id))
-                out.push_back({lint_kind::leaked_task, m.step_count(), t.id,
-                               task_ref(m, t.id) + " is still " +
-                                   (t.state == task_state::waiting ? describe_await(m, t.reason, t.target)
-                                                                   : std::string(to_string(t.state))) +
-                                   " at the end of the trace and nobody joins it",
-                               {}});
+            if (!joined_at_end.count(t.id)) out.push_back({2, t.id, lint_kind::leaked_task, m.step_count(), in});
         }
     }
-    std::stable_sort(out.begin(), out.end(), [](const lint_finding& a, const lint_finding& b) { return a.step < b.step; });
-    return out;
 }
 
+void lint_builder::end_findings(const model& m, std::vector<lint_finding>& out) const {
+    std::vector<end_record> records;
+    m_state->end_records(m, records);
+    for (const end_record& r : records) out.push_back(end_finding(m, r));
+}
 
 std::vector<lint_finding> run_lints(const model& m, const lint_options& opt) {
     lint_builder b(opt);

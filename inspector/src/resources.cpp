@@ -15,6 +15,7 @@ void resource_builder::feed(const model& m, std::uint64_t end) {
     auto lane = [&](std::uint32_t id) -> resource_lane& {
         resource_lane& l = m_lanes[id];
         l.id = id;
+        m_dirty.insert(id);
         return l;
     };
     for (auto it = decltype(events.begin())(&events, m_next); m_next < end; ++it, ++m_next) {
@@ -29,7 +30,10 @@ void resource_builder::feed(const model& m, std::uint64_t end) {
             break;
         }
         case event_kind::resource_close:
-            if (auto l = m_lanes.find(e.a); l != m_lanes.end()) l->second.close_ts = e.ts_ns;
+            if (auto l = m_lanes.find(e.a); l != m_lanes.end()) {
+                l->second.close_ts = e.ts_ns;
+                m_dirty.insert(e.a);
+            }
             break;
         case event_kind::io_wait: {
             resource_lane& l = lane(e.a);
@@ -50,6 +54,7 @@ void resource_builder::feed(const model& m, std::uint64_t end) {
             auto o = m_open.find(e.task);
             if (o == m_open.end() || o->second.first != e.a) break;
             io_episode& ep = m_lanes[e.a].episodes[o->second.second];
+            touch(e.a, o->second.second);
             ep.ready = true;
             ep.ready_ts = e.ts_ns;
             ep.result = static_cast<std::int64_t>(e.b);
@@ -59,6 +64,7 @@ void resource_builder::feed(const model& m, std::uint64_t end) {
             auto o = m_open.find(e.task);
             if (o == m_open.end()) break;
             io_episode& ep = m_lanes[o->second.first].episodes[o->second.second];
+            touch(o->second.first, o->second.second);
             ep.resumed = true;
             ep.resume_ts = e.ts_ns;
             ep.resume_step = e.step;
@@ -82,6 +88,44 @@ std::vector<resource_lane> resource_builder::result() {
         out.back().ready_to_resume = lat == m_latencies.end() ? latency_summary{} : lat->second.summary();
     }
     return out;
+}
+
+void resource_builder::touch(std::uint32_t lane, std::size_t episode) {
+    m_dirty.insert(lane);
+    auto published = m_published_episodes.find(lane);
+    if (published != m_published_episodes.end() && episode < published->second) m_changed.emplace_back(lane, episode);
+}
+
+void resource_builder::publish(std::vector<resource_lane>& out) {
+    if (out.size() != m_published_lanes) { // not what the last publish left: every lane again
+        out.clear();
+        m_published_episodes.clear();
+        m_changed.clear();
+        for (const auto& [id, l] : m_lanes) m_dirty.insert(id);
+    }
+    auto row = [&](std::uint32_t id) {
+        return std::lower_bound(out.begin(), out.end(), id, [](const resource_lane& l, std::uint32_t i) { return l.id < i; });
+    };
+    for (std::uint32_t id : m_dirty) {
+        const resource_lane& l = m_lanes.at(id);
+        auto r = row(id);
+        if (r == out.end() || r->id != id) r = out.insert(r, resource_lane{});
+        std::size_t& published = m_published_episodes[id];
+        r->id = l.id;
+        r->kind = l.kind;
+        r->label = l.label;
+        r->open_ts = l.open_ts;
+        r->close_ts = l.close_ts;
+        r->unwaited_ready = l.unwaited_ready;
+        r->episodes.insert(r->episodes.end(), l.episodes.begin() + static_cast<std::ptrdiff_t>(published), l.episodes.end());
+        published = l.episodes.size();
+        auto lat = m_latencies.find(id);
+        r->ready_to_resume = lat == m_latencies.end() ? latency_summary{} : lat->second.summary();
+    }
+    for (const auto& [id, index] : m_changed) row(id)->episodes[index] = m_lanes.at(id).episodes[index];
+    m_dirty.clear();
+    m_changed.clear();
+    m_published_lanes = out.size();
 }
 
 std::vector<resource_lane> resource_lanes(const model& m) {

@@ -43,18 +43,91 @@ latency_summary summarize(std::vector<std::uint64_t> values) {
     return summary_of_sorted(values);
 }
 
+namespace {
+
+// Bucket index of a value: the value itself below 128; above, 64 buckets per power of two (its top
+// seven bits), in value order.
+std::size_t bucket_index(std::uint64_t v) {
+    if (v < 128) return static_cast<std::size_t>(v);
+    const int msb = 63 - __builtin_clzll(v);
+    const int shift = msb - 6;
+    return 128 + static_cast<std::size_t>(msb - 7) * 64 + static_cast<std::size_t>((v >> shift) & 63);
+}
+
+// Sorts what was added to values since [0, sorted) and merges it in (through a scratch vector kept
+// per thread, so summaries do not allocate once it has grown).
+void sort_in(std::vector<std::uint64_t>& values, std::size_t& sorted) {
+    if (sorted == values.size()) return;
+    auto middle = values.begin() + static_cast<std::ptrdiff_t>(sorted);
+    std::sort(middle, values.end());
+    if (sorted > 0 && *(middle - 1) > *middle) {
+        thread_local std::vector<std::uint64_t> scratch;
+        scratch.resize(values.size());
+        std::merge(values.begin(), middle, middle, values.end(), scratch.begin());
+        std::copy(scratch.begin(), scratch.end(), values.begin());
+    }
+    sorted = values.size();
+}
+
+// Nearest rank: the 1-based rank of percentile p among n values.
+std::size_t rank_of(double p, std::size_t n) {
+    auto r = static_cast<std::size_t>(p * static_cast<double>(n) + 0.999999);
+    return std::clamp<std::size_t>(r, 1, n);
+}
+
+} // namespace
+
+template <class F> void duration_set::for_each(F f) const {
+    for (std::uint64_t v : m_values) f(v);
+    for (const bucket& b : m_buckets)
+        for (std::uint64_t v : b.values) f(v);
+}
+
 void duration_set::add_all(const duration_set& other) {
-    m_values.insert(m_values.end(), other.m_values.begin(), other.m_values.end());
+    other.for_each([this](std::uint64_t v) { add(v); });
+}
+
+void duration_set::to_buckets() {
+    std::vector<std::uint64_t> values;
+    values.swap(m_values);
+    m_sorted = 0;
+    m_buckets.resize(bucket_index(m_max) + 1);
+    for (std::uint64_t v : values) add_to_bucket(v);
+}
+
+void duration_set::add_to_bucket(std::uint64_t v) {
+    const std::size_t i = bucket_index(v);
+    if (i >= m_buckets.size()) m_buckets.resize(i + 1);
+    m_buckets[i].values.push_back(v);
 }
 
 latency_summary duration_set::summary() {
-    if (m_sorted < m_values.size()) {
-        auto middle = m_values.begin() + static_cast<std::ptrdiff_t>(m_sorted);
-        std::sort(middle, m_values.end());
-        std::inplace_merge(m_values.begin(), middle, m_values.end());
-        m_sorted = m_values.size();
+    latency_summary s;
+    s.count = m_count;
+    if (m_count == 0) return s;
+    s.max = m_max;
+    s.total = m_total;
+    const std::size_t n = static_cast<std::size_t>(m_count);
+    const std::array<std::size_t, 3> ranks{rank_of(0.50, n), rank_of(0.90, n), rank_of(0.99, n)};
+    std::array<std::uint64_t*, 3> into{&s.p50, &s.p90, &s.p99};
+    if (m_buckets.empty()) {
+        sort_in(m_values, m_sorted);
+        for (std::size_t k = 0; k < ranks.size(); ++k) *into[k] = m_values[ranks[k] - 1];
+        return s;
     }
-    return summary_of_sorted(m_values);
+    // The bucket holding each rank (ranks ascending), then that rank inside it.
+    std::size_t k = 0, below = 0;
+    for (bucket& b : m_buckets) {
+        const std::size_t count = b.values.size();
+        while (k < ranks.size() && ranks[k] <= below + count) {
+            sort_in(b.values, b.sorted);
+            *into[k] = b.values[ranks[k] - below - 1];
+            ++k;
+        }
+        if (k == ranks.size()) break;
+        below += count;
+    }
+    return s;
 }
 
 std::string_view step_bucket_label(std::size_t bucket) {
@@ -83,6 +156,7 @@ void stats_builder::feed(const model& m, std::uint64_t end) {
             m_tasks.resize(e.task + 1);
         }
         task_fold& t = m_tasks[e.task];
+        t.dirty = true;
         switch (e.kind) {
         case event_kind::task_ready:
             if (!t.ready) t.ready_ts = e.ts_ns; // the first time it became ready
@@ -116,46 +190,45 @@ void stats_builder::feed(const model& m, std::uint64_t end) {
     }
 }
 
-trace_stats stats_builder::result(const model& m) {
-    const history& h = m.history();
-    trace_stats out;
-    out.duration_ns = h.last_ts() - h.first_ts();
-    // Only the tasks the history knows are reported (and make the totals); a task becomes known
-    // once, so its values join the totals the first time it is seen known here.
-    if (m_tasks.size() < h.tasks().size() + 1) m_tasks.resize(h.tasks().size() + 1);
-    out.tasks.reserve(h.tasks().size());
-    for (const task_history& th : h.tasks()) {
-        if (!th.known) continue;
-        task_fold& f = m_tasks[th.id];
-        if (!f.counted) {
-            f.counted = true;
-            m_all_durations.add_all(f.durations);
-            m_all_latencies.add_all(f.latencies);
-        }
-        task_stats t;
-        t.id = th.id;
-        t.steps = th.steps;
-        t.busy_ns = f.busy_ns;
-        t.step_histogram = f.step_histogram;
-        t.ready_histogram = f.ready_histogram;
+void stats_builder::fill_row(const history& h, const task_history& th, task_fold& f, task_stats& t, bool summaries) {
+    // A task becomes known once: its values join the totals the first time a row is made for it.
+    if (!f.counted) {
+        f.counted = true;
+        m_all_durations.add_all(f.durations);
+        m_all_latencies.add_all(f.latencies);
+    }
+    t.id = th.id;
+    t.steps = th.steps;
+    t.busy_ns = f.busy_ns;
+    t.step_histogram = f.step_histogram;
+    t.ready_histogram = f.ready_histogram;
+    if (summaries) {
         t.step_duration = f.durations.summary();
         t.ready_latency = f.latencies.summary();
-        // Time waiting by reason from the intervals: every interval but the last ends where the
-        // next begins, for good, so it is summed once; the last one (maybe open) each time.
-        const interval_list& ivs = th.intervals;
-        auto add_wait = [&](const state_interval& iv, std::array<std::uint64_t, traces::wait_reason_count>& into) {
-            if (iv.state != task_state::waiting) return;
-            std::uint64_t end = iv.end_ts == state_interval::open_end ? h.last_ts() : iv.end_ts;
-            auto r = static_cast<std::size_t>(iv.reason);
-            if (r < into.size() && end > iv.begin_ts) into[r] += end - iv.begin_ts;
-        };
-        if (!ivs.empty()) {
-            for (auto it = ivs.begin() + static_cast<std::ptrdiff_t>(f.waits_summed); f.waits_summed + 1 < ivs.size();
-                 ++it, ++f.waits_summed)
-                add_wait(*it, f.waited);
-            t.waiting_ns = f.waited;
-            add_wait(ivs.back(), t.waiting_ns);
-        }
+    }
+    // Time waiting by reason from the intervals: every interval but the last ends where the next
+    // begins, for good, so it is summed once; the last one (maybe open) each time.
+    const interval_list& ivs = th.intervals;
+    auto add_wait = [&](const state_interval& iv, std::array<std::uint64_t, traces::wait_reason_count>& into) {
+        if (iv.state != task_state::waiting) return;
+        std::uint64_t end = iv.end_ts == state_interval::open_end ? h.last_ts() : iv.end_ts;
+        auto r = static_cast<std::size_t>(iv.reason);
+        if (r < into.size() && end > iv.begin_ts) into[r] += end - iv.begin_ts;
+    };
+    t.waiting_ns = {};
+    if (!ivs.empty()) {
+        for (auto it = ivs.begin() + static_cast<std::ptrdiff_t>(f.waits_summed); f.waits_summed + 1 < ivs.size();
+             ++it, ++f.waits_summed)
+            add_wait(*it, f.waited);
+        t.waiting_ns = f.waited;
+        add_wait(ivs.back(), t.waiting_ns);
+    }
+}
+
+void stats_builder::fill_totals(const history& h, trace_stats& out) {
+    out.duration_ns = h.last_ts() - h.first_ts();
+    out.total = task_stats{};
+    for (const task_stats& t : out.tasks) {
         out.total.steps += t.steps;
         out.total.busy_ns += t.busy_ns;
         for (std::size_t b = 0; b < step_bucket_count; ++b) {
@@ -163,11 +236,50 @@ trace_stats stats_builder::result(const model& m) {
             out.total.ready_histogram[b] += t.ready_histogram[b];
         }
         for (std::size_t r = 0; r < t.waiting_ns.size(); ++r) out.total.waiting_ns[r] += t.waiting_ns[r];
-        out.tasks.push_back(t);
     }
     out.total.step_duration = m_all_durations.summary();
     out.total.ready_latency = m_all_latencies.summary();
+}
+
+trace_stats stats_builder::result(const model& m) {
+    const history& h = m.history();
+    trace_stats out;
+    // Only the tasks the history knows are reported (and make the totals).
+    if (m_tasks.size() < h.tasks().size() + 1) m_tasks.resize(h.tasks().size() + 1);
+    out.tasks.reserve(h.tasks().size());
+    for (const task_history& th : h.tasks()) {
+        if (!th.known) continue;
+        fill_row(h, th, m_tasks[th.id], out.tasks.emplace_back(), true);
+    }
+    fill_totals(h, out);
     return out;
+}
+
+bool stats_builder::publish(const model& m, trace_stats& out, std::chrono::steady_clock::time_point deadline) {
+    const history& h = m.history();
+    if (!m_publishing) {
+        m_publishing = true;
+        m_publish_task = m_publish_row = 0;
+        m_publish_whole = out.tasks.size() != m_published_rows;
+        if (m_publish_whole) out = trace_stats{};
+    }
+    // The model may have grown since the last call (live: its drain goes on; the fold does not).
+    if (m_tasks.size() < h.tasks().size() + 1) m_tasks.resize(h.tasks().size() + 1);
+    const auto& tasks = h.tasks();
+    for (std::size_t n = 1; m_publish_task < tasks.size(); ++m_publish_task, ++n) {
+        if (n % 64 == 0 && std::chrono::steady_clock::now() >= deadline) return false;
+        const task_history& th = tasks[m_publish_task];
+        if (!th.known) continue;
+        task_fold& f = m_tasks[th.id];
+        const bool fresh = m_publish_row >= out.tasks.size() || out.tasks[m_publish_row].id != th.id;
+        if (fresh) out.tasks.insert(out.tasks.begin() + static_cast<std::ptrdiff_t>(m_publish_row), task_stats{});
+        fill_row(h, th, f, out.tasks[m_publish_row++], fresh || f.dirty || m_publish_whole);
+        f.dirty = false;
+    }
+    fill_totals(h, out);
+    m_published_rows = out.tasks.size();
+    m_publishing = false;
+    return true;
 }
 
 trace_stats compute_stats(const model& m) {

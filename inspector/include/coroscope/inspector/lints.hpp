@@ -63,8 +63,17 @@ public:
     void feed(const model& m, std::uint64_t end);
     std::uint64_t next() const; // the first event not fed yet
     std::vector<lint_finding> result(const model& m) const;
+    // result(m) written into `out` in place: the findings made while folding since the last publish
+    // are added (the rest stay, moved at most), those judged at the end are made again. Its cost
+    // follows the new findings, the tasks and one pass of moves, never a copy of every finding.
+    // `out` must be what the last publish left, else it is rebuilt whole.
+    void publish(const model& m, std::vector<lint_finding>& out);
+    // The wait-for graph after the events fed so far (the fold keeps the state and the lock holders
+    // it needs anyway): once every event of m was fed, == wait_graph_at(m) with the cursor at the end.
+    wait_graph graph() const;
 
 private:
+    void end_findings(const model& m, std::vector<lint_finding>& out) const; // appends those judged at the end
     struct state; // the fold's state (lints.cpp)
     std::unique_ptr<state> m_state;
 };

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,13 +53,26 @@ public:
     std::uint64_t next() const { return m_next; } // the first event not fed yet
     // A copy of the lanes with their latency summaries (sorts them, hence not const).
     std::vector<resource_lane> result();
+    // result() written into `out` in place: new lanes inserted, and in the lanes that changed since
+    // the last publish only what changed: episodes appended, the episodes an io_ready or a resume
+    // completed rewritten, the latency summary redone. Its cost follows what changed, not the
+    // trace. `out` must be what the last publish left, else it is rebuilt whole.
+    void publish(std::vector<resource_lane>& out);
 
 private:
+    void touch(std::uint32_t lane, std::size_t episode); // an episode changed (publish() rewrites it)
+
     std::map<std::uint32_t, resource_lane> m_lanes;
     std::map<std::uint32_t, duration_set> m_latencies; // per lane: io_ready -> resume of its waits
     // The open episode of each waiting task: (resource, index in its lane).
     std::map<std::uint32_t, std::pair<std::uint32_t, std::size_t>> m_open;
     std::uint64_t m_next = 0;
+    // Since the last publish: the lanes that changed, and the episodes changed that it had
+    // published (lane, index); the lanes it left.
+    std::set<std::uint32_t> m_dirty;
+    std::vector<std::pair<std::uint32_t, std::size_t>> m_changed;
+    std::map<std::uint32_t, std::size_t> m_published_episodes; // per lane
+    std::size_t m_published_lanes = 0;
 };
 
 struct task_failure {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 namespace coroscope::inspector {
 
 class model;
+class history;
+struct task_history;
 
 // Percentiles of a set of durations (nearest rank); all 0 when count == 0.
 struct latency_summary {
@@ -22,18 +25,43 @@ struct latency_summary {
 };
 latency_summary summarize(std::vector<std::uint64_t> values);
 
-// A growing multiset of durations with exact percentiles: values are appended in any order and
-// sorted only when a summary is asked for (the ones added since the last summary sorted and merged
-// into the sorted rest), so asking again after a few more values costs about one pass, not a sort.
+// A growing multiset of durations with exact percentiles. Count, total and max are kept as values
+// arrive. A small set keeps its values in one vector, sorted only when a summary is asked for (the
+// ones added since the last summary sorted and merged into the sorted rest). Past
+// bucketed_from values they go to buckets by their top bits instead (each bucket holds one value
+// below 128, else a 1/64 slice of a power of two), so a summary walks the bucket counts and sorts
+// only the buckets that hold the ranks asked for: its cost follows the buckets, not the set.
 class duration_set {
 public:
-    void add(std::uint64_t v) { m_values.push_back(v); }
+    static constexpr std::size_t bucketed_from = 4096;
+    void add(std::uint64_t v) {
+        ++m_count;
+        m_total += v;
+        if (v > m_max) m_max = v;
+        if (m_buckets.empty()) {
+            m_values.push_back(v);
+            if (m_values.size() >= bucketed_from) to_buckets();
+        } else {
+            add_to_bucket(v);
+        }
+    }
     void add_all(const duration_set& other); // other's values too (in any order)
-    std::size_t size() const { return m_values.size(); }
+    std::size_t size() const { return m_count; }
     latency_summary summary(); // == summarize(every value added)
+
 private:
-    std::vector<std::uint64_t> m_values; // [0, m_sorted) sorted, the rest as added
+    struct bucket {
+        std::vector<std::uint64_t> values; // [0, sorted) sorted, the rest as added
+        std::size_t sorted = 0;
+    };
+    void to_buckets();
+    void add_to_bucket(std::uint64_t v);
+    template <class F> void for_each(F f) const; // every value, in no order
+
+    std::vector<std::uint64_t> m_values; // small: [0, m_sorted) sorted, the rest as added
     std::size_t m_sorted = 0;
+    std::vector<bucket> m_buckets;       // large: by bucket index (see stats.cpp), empty while small
+    std::uint64_t m_count = 0, m_total = 0, m_max = 0;
 };
 
 // Step-duration histogram buckets: < 10 us, < 100 us, < 1 ms, < 10 ms, < 100 ms, >= 100 ms.
@@ -72,9 +100,18 @@ public:
     std::uint64_t next() const { return m_next; } // the first event not fed yet
     // Sorts what the summaries need (hence not const); the fold state is unchanged.
     trace_stats result(const model& m);
+    // result(m) written into `out` in place and in pieces (live: a frame's share at a time): only the
+    // rows of tasks fed new values since the last publish are summarized again (the others get
+    // their step counts and wait times from the history), new tasks' rows are inserted, then the
+    // totals. Each call works until `deadline`, then returns false: call again (without feeding in
+    // between) until it returns true; then out == result(m). `out` must be what the last publish
+    // left, else it is rebuilt whole.
+    bool publish(const model& m, trace_stats& out, std::chrono::steady_clock::time_point deadline);
+    bool publishing() const { return m_publishing; } // a publish() returned false and is not finished
 
 private:
     struct task_fold {
+        bool dirty = true; // fed values since the last publish()
         duration_set durations, latencies;
         bool counted = false; // its values are in m_all_* (it was known to the history at a result())
         bool running = false, ready = false;
@@ -84,9 +121,18 @@ private:
         std::size_t waits_summed = 0; // intervals before this one are in `waited` (their ends are final)
         std::array<std::uint64_t, traces::wait_reason_count> waited{};
     };
+    // One task's row from its fold and history (summaries: its percentiles too).
+    void fill_row(const history& h, const task_history& th, task_fold& f, task_stats& t, bool summaries);
+    void fill_totals(const history& h, trace_stats& out); // the totals row from the task rows
+
     std::vector<task_fold> m_tasks;              // by task id
     duration_set m_all_durations, m_all_latencies; // of the counted tasks
     std::uint64_t m_next = 0;
+    // publish(): where the unfinished one stands (index into history().tasks(), row of `out`),
+    // and the rows the last finished one left.
+    bool m_publishing = false;
+    std::size_t m_publish_task = 0, m_publish_row = 0, m_published_rows = 0;
+    bool m_publish_whole = false; // `out` was not the last publication: every row summarized
 };
 
 trace_stats compute_stats(const model& m);
