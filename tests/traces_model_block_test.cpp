@@ -174,7 +174,7 @@ TEST_CASE("modelled blocks: damaged, cut or lying coded bytes are refused and ne
         if (why.empty()) CHECK(back == rows);
     }
     // A content length other than the one coded.
-    for (std::size_t length : {std::size_t{0}, rows.size() - 1, rows.size() + 1, binary::max_block_bytes}) {
+    for (std::size_t length : {std::size_t{0}, rows.size() - 1, rows.size() + 1, binary::zstd_small_block}) {
         const std::string why = binary::model_decode(coded, length, dictionary, back);
         CHECK_FALSE(why.empty());
         CHECK(back.size() <= length);
@@ -182,13 +182,15 @@ TEST_CASE("modelled blocks: damaged, cut or lying coded bytes are refused and ne
     // Another dictionary than the one the block was coded with: a different model, refused.
     CHECK_FALSE(binary::model_decode(coded, rows.size(), "another dictionary", back).empty());
 
-    // Random bytes with the largest content length: decoding ends (each item makes at least one
-    // byte of rows) and names what it found.
+    // Random bytes with the largest content length a modelled block may claim (64 KiB; more is
+    // refused at once): decoding ends (each item makes at least one byte of rows, and it stops when
+    // it reads past the coded bytes) and names what it found.
+    CHECK_THAT(binary::model_decode(coded, binary::zstd_small_block + 1, dictionary, back), Catch::Contains("64 KiB"));
     for (int i = 0; i < 20; ++i) {
         std::string noise(64 + rng() % 2000, '\0');
         for (char& c : noise) c = static_cast<char>(rng());
-        const std::string why = binary::model_decode(noise, binary::max_block_bytes, dictionary, back);
+        const std::string why = binary::model_decode(noise, binary::zstd_small_block, dictionary, back);
         CHECK_FALSE(why.empty());
-        CHECK(back.size() <= binary::max_block_bytes);
+        CHECK(back.size() <= binary::zstd_small_block);
     }
 }

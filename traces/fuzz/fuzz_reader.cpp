@@ -9,15 +9,19 @@
 //   size), so a sink that keeps strings in a vector indexed by id never allocates beyond it;
 // - the report is coherent: fatal => nothing was delivered past the header, truncated_at <= size,
 //   a non-empty error whenever something was damaged;
-// - the columns layout's decoder (format 1.4, behind a zstd checksum in files) on the raw input:
-//   see LLVMFuzzerTestOneInput.
+// - the columns layout's decoder (format 1.4, behind a zstd checksum in files) and the modelled
+//   layout's (1.5) on the raw input: see LLVMFuzzerTestOneInput.
 // Memory: run with -malloc_limit_mb / -rss_limit_mb (make fuzz does): the decoder buffers only the
 // input it was given plus one inflated zstd block (<= 1 MiB; a 1.4 columns block: its rows, <= 1 MiB
-// more), the strings and the 1.3 string history
+// more; a modelled block: its rows, <= 1 MiB, and its model tables, <= 2 x 4 MiB), the strings and the 1.3 string history
 // (<= 128 KiB; the copies of one string add up to at most 64 KiB).
 #include <coroscope/traces/reader.hpp>
 
+#include <coroscope/traces/binary.hpp>
+
 #include "../src/block_columns.hpp"
+#include "../src/dictionary.hpp"
+#include "../src/model_block.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -143,6 +147,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (rows.size() > size) hashing_sink::fail("columns_to_rows made more bytes than it was given");
             coroscope::traces::binary::rows_to_columns(rows, again);
             if (again.size() > size) hashing_sink::fail("columns of accepted rows are longer than the input");
+        }
+    }
+    // The modelled layout (1.5) has no checksum, so mutated goldens reach it through the reader
+    // above; its decoder is also fed the input directly, with a content length taken from the
+    // input's first bytes (up to 64 KiB + 1, the largest a modelled block may claim + 1): it must refuse or succeed and never make more rows than
+    // that length, and rows it accepts must code again into rows that decode to themselves.
+    {
+        const std::size_t length = (size < 3 ? size : (std::size_t{data[0]} | std::size_t{data[1]} << 8 |
+                                                       static_cast<std::size_t>(data[2] & 0x01) << 16)) %
+                                   (coroscope::traces::binary::zstd_small_block + 2); // up to 64 KiB + 1 (refused)
+        const std::string_view dictionary = coroscope::traces::binary::builtin_dictionary(1);
+        std::string rows, coded, again;
+        const std::string why = coroscope::traces::binary::model_decode(input.substr(std::min<std::size_t>(3, size)), length,
+                                                                        dictionary, rows);
+        if (rows.size() > length) hashing_sink::fail("model_decode made more rows than the content length");
+        if (why.empty()) {
+            if (rows.size() != length) hashing_sink::fail("model_decode accepted rows of another length");
+            coroscope::traces::binary::model_encode(rows, dictionary, coded);
+            if (!coroscope::traces::binary::model_decode(coded, rows.size(), dictionary, again).empty() || again != rows)
+                hashing_sink::fail("rows model_decode accepted do not code and decode back to themselves");
         }
     }
     if (size <= 1024) {

@@ -150,11 +150,12 @@ struct counter {
 };
 
 // A table of 2^bits counters, bits = bit length of what it will learn from (the block's content
-// length; for strings plus the dictionary's) + 8, between 16 and 22: small blocks (a flush) get a
-// small table, a golden trace's block 2^20 (few collisions), a full block 2^22.
+// length; for strings plus the dictionary's) + 8, between 16 and 20: small blocks (a flush) get a
+// small table, a golden trace's block 2^19-2^20 (few collisions), larger ones 2^20 (4 MiB): the
+// decoder's working memory stays bounded whatever a block claims.
 unsigned table_bits_for(std::size_t bytes) {
     const auto length = bytes ? 64u - static_cast<unsigned>(__builtin_clzll(bytes)) : 0u;
-    return std::clamp(length + 8u, 16u, 22u);
+    return std::clamp(length + 8u, 16u, 20u);
 }
 struct counter_table {
     unsigned bits;
@@ -839,6 +840,9 @@ void model_encode(std::string_view rows, std::string_view dictionary, std::strin
 std::string model_decode(std::string_view coded, std::size_t content_length, std::string_view dictionary,
                          std::string& out) {
     out.clear();
+    // Writers model blocks of up to zstd_small_block bytes: a larger claim is damage, which also
+    // bounds the decoding work (each item makes at least one byte of rows).
+    if (content_length > zstd_small_block) return "its content length exceeds 64 KiB";
     range_decoder dec(coded);
     block_model model(primed_model(dictionary, content_length), bit_coder{nullptr, &dec}, content_length);
     const std::vector<std::string_view> none_lazy;
@@ -848,6 +852,8 @@ std::string model_decode(std::string_view coded, std::size_t content_length, std
             more = model.explicit_record(0, {});
         else
             model.event(kind, nullptr, none_lazy);
+        // A valid block never reads past its coded bytes: stop at once when damage makes it.
+        if (dec.consumed() > coded.size()) model.fail("the coded bytes end before the block's end");
     }
     if (!model.bad()) model.finish(out);
     if (model.bad()) return "item " + std::to_string(model.items()) + ": " + model.problem();
