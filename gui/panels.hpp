@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace coroscope::inspector {
@@ -136,6 +137,16 @@ struct graph_layout {
     };
     std::uint64_t generation = answers_cache::none; // answers_cache::graph_generation it was built from
     float font_size = 0;
+    // Task nodes' labels and their text sizes, kept across layouts of the same model and font (a
+    // task's label is fixed once it is spawned, and a task in the graph was): following a live
+    // program, thousands of waiting tasks are laid out again at each refresh of the graph.
+    struct sized_label {
+        std::string text;
+        float w = 0, h = 0;
+    };
+    std::unordered_map<std::uint32_t, sized_label> task_labels;
+    const void* task_labels_model = nullptr; // history().tasks().data() when they were made
+    float task_labels_font = 0;
     std::vector<node> nodes;
     std::vector<link> links;
     float width = 0, height = 0;          // the canvas

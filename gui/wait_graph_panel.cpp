@@ -143,7 +143,26 @@ void build_layout(const inspector::model& m, const answers_cache& cache, graph_l
         }
         if (!changed) break;
     }
+    const void* model_id = m.history().tasks().data();
+    if (out.task_labels_model != model_id || out.task_labels_font != out.font_size) {
+        out.task_labels.clear();
+        out.task_labels_model = model_id;
+        out.task_labels_font = out.font_size;
+    }
     for (auto& n : nodes) {
+        if (n.node.kind == node_kind::task) {
+            auto [it, made] = out.task_labels.try_emplace(n.node.id);
+            if (made) {
+                it->second.text = node_label(m, n, cache);
+                ImVec2 t = ImGui::CalcTextSize(it->second.text.c_str());
+                it->second.w = t.x;
+                it->second.h = t.y;
+            }
+            n.label = it->second.text;
+            n.w = it->second.w + node_pad_x * k * 2;
+            n.h = it->second.h + node_pad_y * k * 2;
+            continue;
+        }
         n.label = node_label(m, n, cache);
         ImVec2 t = ImGui::CalcTextSize(n.label.c_str());
         n.w = t.x + node_pad_x * k * 2;
