@@ -7,7 +7,8 @@
 // JSON Lines is about 50x slower, so it is timed on the trace's first 500k events (the same
 // header, strings and event mix): rates are per event, and the whole bench stays within budget.
 // Targets: binary load >= 50M events/s, and >= 30x faster than JSON Lines. The same trace with
-// zstd blocks (format 1.2) is written and loaded too (info rows: size, load and write rates).
+// zstd blocks (format 1.2) is written and loaded too (info rows: size, load and write rates), and
+// the golden traces with modelled blocks (format 1.5, layout 3) against their plain twins.
 // Size targets (the issue): at most 8 bytes per event, 3 with zstd blocks, on average over the
 // samples' traces: measured on the committed golden files (traces/golden/*.trace and zstd/*.trace,
 // whole files: header, strings, events), read at run time; the long recorded run is a row too, and
@@ -23,6 +24,7 @@
 #include "bench_common.hpp"
 
 #include <coroscope/coroscope.hpp>
+#include <coroscope/traces/binary.hpp>
 #include <coroscope/traces/reader.hpp>
 #include <coroscope/traces/writer.hpp>
 
@@ -34,6 +36,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -234,7 +238,53 @@ int main() {
         d.finish();
         sink_value = counter.events;
     };
-    auto bin_times = bench::interleaved_medians({load(bin), decode_only, load(zst)}, 5, 1, bench::timer::cpu);
+    // Modelled blocks (format 1.5, layout 3) as writers make them: the golden traces with blocks
+    // (traces/golden/zstd/, one small block each, modelled because that was smaller than zstd's),
+    // loaded from memory against their plain twins; and written again from the loaded traces.
+    const std::filesystem::path golden_dir = std::filesystem::path(COROSCOPE_SOURCE_DIR) / "traces" / "golden";
+    std::vector<std::string> modelled_files, plain_files;
+    std::vector<tr::trace> golden_traces;
+    double modelled_events = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(golden_dir / "zstd")) {
+        if (entry.path().extension() != ".trace") continue;
+        auto read = [](const std::filesystem::path& path) {
+            std::ifstream in(path, std::ios::binary);
+            return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        };
+        modelled_files.push_back(read(entry.path()));
+        plain_files.push_back(read(golden_dir / entry.path().filename()));
+        tr::loaded_trace m = tr::load_bytes(modelled_files.back()), p = tr::load_bytes(plain_files.back());
+        // Its first block must be modelled and load the same events as the plain twin.
+        std::size_t at = tr::encode(tr::trace{m.trace.header, {""}, {}}).size() + 1;
+        while (at < modelled_files.back().size() && (static_cast<unsigned char>(modelled_files.back()[at]) & 0x80)) ++at;
+        if (at + 1 >= modelled_files.back().size() ||
+            static_cast<unsigned char>(modelled_files.back()[at + 1]) != tr::binary::block_layout_model ||
+            !m.report.error.empty() || m.trace.events != p.trace.events) {
+            std::fprintf(stderr, "bench-trace-load: %s is not a modelled block that loads as its plain twin\n",
+                         entry.path().c_str());
+            return 1;
+        }
+        modelled_events += static_cast<double>(m.trace.events.size());
+        golden_traces.push_back(std::move(p.trace));
+    }
+    auto load_all = [](const std::vector<std::string>& files) {
+        return [&files] {
+            std::size_t n = 0;
+            for (const std::string& f : files) n += tr::load_bytes(f).trace.events.size();
+            sink_value = n;
+        };
+    };
+    auto write_all = [&golden_traces](tr::compression c) {
+        return [&golden_traces, c] {
+            std::size_t n = 0;
+            for (const tr::trace& t : golden_traces) n += tr::encode(t, tr::encoding::binary, c).size();
+            sink_value = n;
+        };
+    };
+    auto bin_times = bench::interleaved_medians({load(bin), decode_only, load(zst), load_all(modelled_files),
+                                                 load_all(plain_files), write_all(tr::compression::zstd),
+                                                 write_all(tr::compression::none)},
+                                                5, 1, bench::timer::cpu);
     auto json_times = bench::interleaved_medians({load(jsonl)}, 3, 0, bench::timer::cpu); // the round trip check warmed it
 
     double load_bin = bin_times[0], load_json = json_times[0];
@@ -250,7 +300,6 @@ int main() {
     const double short_plain = static_cast<double>(tr::encode(short_run).size()) / short_events;
     const double short_zstd =
         static_cast<double>(tr::encode(short_run, tr::encoding::binary, tr::compression::zstd).size()) / short_events;
-    const std::filesystem::path golden_dir = std::filesystem::path(COROSCOPE_SOURCE_DIR) / "traces" / "golden";
     golden_size golden = golden_bytes_per_event(golden_dir);
     golden_size golden_zstd = golden_bytes_per_event(golden_dir / "zstd");
     if (!golden.ok || !golden_zstd.ok) return 1;
@@ -295,6 +344,11 @@ int main() {
              fmt("%.2fx load_bytes", meps(bin_times[1]) / bin_rate), "(info)", bench::verdict::none},
             {"load binary with zstd blocks (load_bytes)", meps(bin_times[2]), "M events/s",
              fmt("%.2fx plain binary", meps(bin_times[2]) / bin_rate), "(info)", bench::verdict::none},
+            {"load golden traces, modelled blocks (" + std::to_string(modelled_files.size()) + " files)",
+             modelled_events / bin_times[3] / 1e6, "M events/s",
+             fmt("%.3fx their plain twins", bin_times[4] / bin_times[3]), "(info)", bench::verdict::none},
+            {"write golden traces with blocks (model + zstd, keep smaller)", modelled_events / bin_times[5] / 1e6,
+             "M events/s", fmt("%.3fx plain", bin_times[6] / bin_times[5]), "(info)", bench::verdict::none},
             {"load binary, cold (first run, page faults)", meps(cold_bin), "M events/s",
              fmt("%.2fx warm", meps(cold_bin) / bin_rate), "(info)", bench::verdict::none},
             {"write JSON Lines (encode)", meps_json(write_json), "M events/s",
@@ -312,7 +366,7 @@ int main() {
             {"size binary, " + std::to_string(golden.traces) + " golden traces (whole files)",
              golden.bytes_per_event, "bytes/event", fmt("%.1fx long run", golden.bytes_per_event / bin_bytes),
              "<= 8 bytes/event", bench::check(golden.bytes_per_event <= 8)},
-            {"size zstd blocks, " + std::to_string(golden_zstd.traces) + " golden traces (whole)", golden_zstd.bytes_per_event,
+            {"size with blocks (1.5: modelled), " + std::to_string(golden_zstd.traces) + " golden traces (whole, pooled)", golden_zstd.bytes_per_event,
              "bytes/event", fmt("%.1fx smaller than plain", golden.bytes_per_event / golden_zstd.bytes_per_event),
              "<= 3 bytes/event", bench::check(golden_zstd.bytes_per_event <= 3)},
             {"size binary, first " + std::to_string(short_events) + " events (whole; not a sample)", short_plain,
@@ -320,7 +374,7 @@ int main() {
             {"size zstd blocks, first " + std::to_string(short_events) + " events (whole; not a sample)", short_zstd,
              "bytes/event", fmt("%.1fx smaller than plain", short_plain / short_zstd), "(info)", bench::verdict::none},
         });
-    bench::print_table("Golden traces with zstd blocks, per file (traces/golden/zstd/, whole files)", golden_rows);
+    bench::print_table("Golden traces with blocks (1.5: modelled), per file (traces/golden/zstd/, whole files)", golden_rows);
     std::vector<bench::row> sample_rows;
     double sum = 0, sum_plain = 0, all_events = 0, all_bytes = 0, all_plain = 0;
     for (const sample_size& s : samples) {

@@ -175,7 +175,8 @@ struct weights {
 enum : std::uint64_t {
     f_ts_ = 0, f_task_ = 1, f_a_ = 2, f_code_ = 3, f_b_ = 4, f_step_ = 5, f_tick_ = 6,
 };
-// Context tags (the first value hashed into each context).
+// Context tags (the first value hashed into each context; traces/README.md lists their numbers: 13
+// and 37 are not used).
 enum : std::uint64_t {
     t_kind1 = 1, t_kind2, t_kind3, t_kind_after, t_kind_task, t_mask0, t_mask1, t_mask2, t_mask3, t_mask4, t_mask5,
     t_ts, t_ts_kind, t_ts_prev, t_ts_all, t_ts_size, t_delta, t_delta_all, t_task_cand, t_task_cand_all, t_task,
