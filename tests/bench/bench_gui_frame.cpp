@@ -151,7 +151,7 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
     const double worst = *std::max_element(times.begin(), times.end());
     const double ingest = static_cast<double>(total) / (static_cast<double>(streamed) / 60);
     std::printf("bench-gui-frame live: %llu events in %zu frames (%.1f s with the generator), drained as poll does "
-                "(%zu-event slices for %.0f ms, at most %zu in a frame): %.2f M events/s at 60 Hz; %llu events not "
+                "(%zu-event slices while the next fits in %.1f ms, at most %zu in a frame): %.2f M events/s at 60 Hz; %llu events not "
                 "folded into the answers after the last\n",
                 static_cast<unsigned long long>(total), streamed, stream_s, slice,
                 1e3 * gui::live_link::drain_budget_s, drained_max, ingest / 1e6, static_cast<unsigned long long>(backlog));
