@@ -57,6 +57,7 @@ void restart_folds_if_replaced(const inspector::model& m, answers_cache& cache) 
     cache.trace_events = answers_cache::none;
     cache.trace_last_ts = answers_cache::none;
     cache.fold_seen_events = 0;
+    cache.publish_step = 0; // a publication under way was of the other model's folds
 }
 
 void feed_folds(const inspector::model& m, answers_cache& cache, std::uint64_t to) {
