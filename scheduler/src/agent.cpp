@@ -759,8 +759,8 @@ struct agent::impl {
         }
     }
 
-    // Whether the client's socket took none of the bytes libuv holds for it while the program
-    // produced stall_limit_bytes (stream end `end` now).
+    // Whether the client's socket took none of the bytes libuv holds (or the agent parked) for it
+    // while the program produced stall_limit_bytes (stream end `end` now).
     bool stalled(client& c, std::uint64_t end) {
         const std::size_t waiting = uv_stream_get_write_queue_size(c.stream) + (c.parked ? c.parked->size : 0);
         if (waiting == 0 || waiting < c.last_write_queue || c.last_progress_end == 0) c.last_progress_end = end;
