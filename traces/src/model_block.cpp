@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -137,10 +138,13 @@ std::uint64_t ctx(std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0, std
 // A probability of a 1 (16 bits) and how many times it was updated (capped): it moves by 2/(2n+3)
 // of the way to the bit, so its first observations count almost fully (these are short runs).
 // Stored as p - 32768 so that a table of zero bytes is a table of fresh counters (p = 1/2).
+// Trivial (no member initializers), so that tables are made by memset and copied by memmove, not
+// counter by counter: a block's tables are up to 2^20 counters, and making them dominates coding a
+// short block (value-initialized, a counter is all zeros: p = 1/2, nothing seen).
 struct counter {
-    std::int16_t centred = 0;
-    std::uint8_t n = 0;
-    std::uint8_t unused = 0;
+    std::int16_t centred;
+    std::uint8_t n;
+    std::uint8_t unused;
     int p() const { return centred + 32768; }
     void update(int bit, int limit) {
         const int target = bit ? 65535 : 0, now = p();
@@ -148,6 +152,7 @@ struct counter {
         if (n < limit) ++n;
     }
 };
+static_assert(std::is_trivial_v<counter>);
 
 // A table of 2^bits counters, bits = bit length of what it will learn from (the block's content
 // length; for strings plus the dictionary's) + 8, between 16 and 20: small blocks (a flush) get a
