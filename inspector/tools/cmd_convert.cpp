@@ -1,8 +1,8 @@
 // coroscope-trace convert FILE --to jsonl|binary [--zstd] -o OUT: re-encodes a trace record by record
 // (the decoder feeds a file_writer), so strings and events keep their order and every field its
 // value: binary -> jsonl -> binary gives back the bytes the scheduler wrote. --zstd writes the
-// records in zstd-compressed blocks (format 1.4: columns, built-in dictionary 1); any reader of
-// format 1.4 loads either. A binary output is written in the current format (traces::format_minor,
+// records in compressed blocks (format 1.5: zstd columns with built-in dictionary 1, or modelled
+// blocks for up to 64 KiB of records when smaller); any reader of format 1.5 loads either. A binary output is written in the current format (traces::format_minor,
 // with 1.3 string pieces records), whatever minor the input said.
 #include "commands.hpp"
 
