@@ -1,4 +1,5 @@
 #include "block_columns.hpp"
+#include "varint.hpp"
 
 #include <coroscope/traces/binary.hpp>
 
@@ -16,17 +17,6 @@ constexpr std::size_t columns = value_fields * plain_kinds;
 
 // Column of field `bit` of events of `kind`: all of field 0's columns by kind, then field 1's...
 constexpr std::size_t column_of(std::size_t bit, std::size_t kind) { return bit * plain_kinds + kind; }
-
-// Reads a varint at s[pos..] (at most 10 bytes, inside s); advances pos. False when cut or too long.
-bool read_varint(std::string_view s, std::size_t& pos, std::uint64_t& value) {
-    value = 0;
-    for (unsigned shift = 0; shift < 70 && pos < s.size(); shift += 7) {
-        const auto byte = static_cast<unsigned char>(s[pos++]);
-        if (shift < 64) value |= std::uint64_t{byte & 0x7fu} << shift;
-        if (byte < 0x80) return true;
-    }
-    return false;
-}
 
 std::string at(std::size_t pos, const char* what) { return "content byte " + std::to_string(pos) + ": " + what; }
 

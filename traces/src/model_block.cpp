@@ -1,4 +1,5 @@
 #include "model_block.hpp"
+#include "varint.hpp"
 
 #include <coroscope/traces/binary.hpp>
 
@@ -732,16 +733,6 @@ private:
     bool m_base_known = false;
     bool m_base_valid = true; // encoder: no plain string record (an explicit id) seen
 };
-
-bool read_varint(std::string_view s, std::size_t& pos, std::uint64_t& value) {
-    value = 0;
-    for (unsigned shift = 0; shift < 70 && pos < s.size(); shift += 7) {
-        const auto byte = static_cast<unsigned char>(s[pos++]);
-        if (shift < 64) value |= std::uint64_t{byte & 0x7fu} << shift;
-        if (byte < 0x80) return true;
-    }
-    return false;
-}
 
 // One record of the rows at pos, as the encoder codes it.
 struct parsed {
