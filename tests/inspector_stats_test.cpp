@@ -26,6 +26,16 @@ traces::event ev(std::uint64_t ts, event_kind kind, std::uint32_t task, std::uin
     return e;
 }
 
+// Every field of two summaries, one CHECK each (so a failure names the field).
+void check_same_summary(const inspector::latency_summary& got, const inspector::latency_summary& want) {
+    CHECK(got.count == want.count);
+    CHECK(got.p50 == want.p50);
+    CHECK(got.p90 == want.p90);
+    CHECK(got.p99 == want.p99);
+    CHECK(got.max == want.max);
+    CHECK(got.total == want.total);
+}
+
 } // namespace
 
 TEST_CASE("stats: steps, busy time, histogram, latencies and waits per task") {
@@ -98,12 +108,7 @@ TEST_CASE("stats: a duration_set's summary equals summarize() small and bucketed
         if (i % 997 == 0 || i + 1 == all.size() || i + 1 == inspector::duration_set::bucketed_from) {
             INFO("values: " << added.size());
             const inspector::latency_summary got = set.summary(), want = inspector::summarize(added);
-            CHECK(got.count == want.count);
-            CHECK(got.p50 == want.p50);
-            CHECK(got.p90 == want.p90);
-            CHECK(got.p99 == want.p99);
-            CHECK(got.max == want.max);
-            CHECK(got.total == want.total);
+            check_same_summary(got, want);
             ++asked;
         }
     }
@@ -118,12 +123,7 @@ TEST_CASE("stats: a duration_set's summary equals summarize() small and bucketed
     const inspector::latency_summary want = inspector::summarize(added);
     for (inspector::duration_set* d : {&small, &into_big}) {
         const inspector::latency_summary got = d->summary();
-        CHECK(got.count == want.count);
-        CHECK(got.p50 == want.p50);
-        CHECK(got.p90 == want.p90);
-        CHECK(got.p99 == want.p99);
-        CHECK(got.max == want.max);
-        CHECK(got.total == want.total);
+        check_same_summary(got, want);
     }
 }
 
