@@ -163,10 +163,50 @@ unsigned table_bits_for(std::size_t bytes) {
     const auto length = bytes ? 64u - static_cast<unsigned>(__builtin_clzll(bytes)) : 0u;
     return std::clamp(length + 8u, 16u, 20u);
 }
+// The memory of tables no longer used, kept by the thread for its next block: a table is up to
+// 4 MiB, and fresh memory costs a page fault per 4 KiB page, which made every block (a trace cut at
+// each byte, a fuzzed input) pay for mapping its tables again. At most two are kept per thread (a
+// block uses two: the events' and the strings'), so a thread holds at most 8 MiB of them.
+class spare_tables {
+public:
+    // A table of n counters; their values are unspecified.
+    static std::vector<counter> take(std::size_t n) {
+        std::vector<std::vector<counter>>& spares = list();
+        for (std::size_t i = 0; i < spares.size(); ++i) {
+            if (spares[i].capacity() < n) continue;
+            std::vector<counter> v = std::move(spares[i]);
+            spares.erase(spares.begin() + static_cast<std::ptrdiff_t>(i));
+            v.resize(n);
+            return v;
+        }
+        return std::vector<counter>(n);
+    }
+    static void give(std::vector<counter>&& v) {
+        std::vector<std::vector<counter>>& spares = list();
+        if (v.capacity() > 0 && spares.size() < 2) spares.push_back(std::move(v));
+    }
+
+private:
+    static std::vector<std::vector<counter>>& list() {
+        thread_local std::vector<std::vector<counter>> spares;
+        return spares;
+    }
+};
+
 struct counter_table {
     unsigned bits;
     std::vector<counter> c;
-    explicit counter_table(std::size_t learn_bytes) : bits(table_bits_for(learn_bytes)), c(std::size_t{1} << bits) {}
+    explicit counter_table(std::size_t learn_bytes)
+        : bits(table_bits_for(learn_bytes)), c(spare_tables::take(std::size_t{1} << bits)) {
+        std::memset(static_cast<void*>(c.data()), 0, c.size() * sizeof(counter)); // all zeros: p = 1/2, nothing seen
+    }
+    counter_table(const counter_table& other) : bits(other.bits), c(spare_tables::take(other.c.size())) {
+        std::memcpy(static_cast<void*>(c.data()), other.c.data(), c.size() * sizeof(counter));
+    }
+    counter_table(counter_table&&) noexcept = default;
+    counter_table& operator=(const counter_table&) = delete;
+    counter_table& operator=(counter_table&&) = delete;
+    ~counter_table() { spare_tables::give(std::move(c)); }
     counter& at(std::uint64_t h) { return c[static_cast<std::size_t>(h >> (64 - bits))]; }
 };
 constexpr std::size_t max_inputs = 8;
