@@ -117,15 +117,25 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
         }
     };
     std::size_t drained_max = 0;
+    // Where each frame's time went, to tell the slowest frames' causes apart (printed below).
+    struct frame_split {
+        double drain_ms, build_ms;
+        std::size_t drained;
+        gui::answer_tab tab;
+    };
+    std::vector<frame_split> splits;
     buffered_stream* stream = nullptr;
     buffered_stream feed(s.model, slice, [&] {
         next_tab();
+        frame_split split{0, 0, 0, ui.panels.tab};
         times.push_back(1e3 * bench::cpu_seconds([&] {
-            drained_max = std::max(drained_max, stream->drain());
+            split.drain_ms = 1e3 * bench::cpu_seconds([&] { split.drained = stream->drain(); });
+            drained_max = std::max(drained_max, split.drained);
             if (ui.selected_task == 0) ui.selected_task = 1; // what update_live does with a new model
             if (ui.auto_fit) ui.fit_pending = true;
-            build();
+            split.build_ms = 1e3 * bench::cpu_seconds(build);
         }));
+        splits.push_back(split);
     });
     stream = &feed;
     bench::synthetic_trace gen(feed, 9000, 7, "bench-gui-frame");
@@ -143,6 +153,7 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
         next_tab();
         const double ms = 1e3 * bench::cpu_seconds(build);
         times.push_back(ms);
+        splits.push_back({0, ms, 0, ui.panels.tab});
         after_cpu_ms += ms;
         after_wall_s += std::max(1.0 / 60, ms / 1e3); // a 60 Hz window shows a frame each 1/60 s at best
         ++after;
@@ -155,6 +166,18 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
                 "folded into the answers after the last\n",
                 static_cast<unsigned long long>(total), streamed, stream_s, slice,
                 1e3 * gui::live_link::drain_budget_s, drained_max, ingest / 1e6, static_cast<unsigned long long>(backlog));
+    // The slowest frames (the p99 is made of them): drain (poll's share) and build (answers' folds and panels).
+    std::vector<std::size_t> order(times.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    const std::size_t shown = std::min<std::size_t>(8, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown), order.end(),
+                      [&](std::size_t x, std::size_t y) { return times[x] > times[y]; });
+    std::printf("bench-gui-frame live: the %zu slowest frames (of %zu; %zu while streaming):\n", shown, times.size(), streamed);
+    for (std::size_t k = 0; k < shown; ++k) {
+        const frame_split& f = splits[order[k]];
+        std::printf("  frame %zu: %.2f ms = drain %.2f ms (%zu events) + build %.2f ms, %s tab\n", order[k], times[order[k]],
+                    f.drain_ms, f.drained, f.build_ms, std::string(gui::to_string(f.tab)).c_str());
+    }
     const std::string name = "LIVE frames draining as poll does";
     rows.push_back({name + " p50", p50, "ms CPU", bench::fmt("%.2fx a 60 Hz frame", p50 / (1000.0 / 60)), "", bench::verdict::none});
     rows.push_back({name + " p99", p99, "ms CPU", bench::fmt("%.2fx the target", p99 / 8.0), "<= 8 ms", bench::check(p99 <= 8.0)});
