@@ -69,7 +69,7 @@ void feed_folds(const inspector::model& m, answers_cache& cache, std::uint64_t t
 
 } // namespace
 
-void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live) {
+void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live, frame_budget* frame) {
     const std::uint64_t events = m.trace().events.size();
     const std::uint64_t last_ts = m.history().last_ts();
     restart_folds_if_replaced(m, cache);
@@ -79,7 +79,11 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
     // both ask: the second call in a frame only reads).
     const bool second_call = live && now_s == cache.refreshed_s;
     cache.refreshed_s = now_s;
-    const double budget = events > cache.fold_seen_events ? cache.fold_budget_s : cache.fold_idle_budget_s;
+    // The frame's share when the window gives one (what the drain and drawing left), else the cache's.
+    const double budget = frame ? frame->left_s()
+                          : events > cache.fold_seen_events ? cache.fold_budget_s
+                                                            : cache.fold_idle_budget_s;
+    const auto work_start = clock::now();
     cache.fold_seen_events = events;
     // Publish: in a replay and for the first answers at once; live, at the refresh interval (and
     // ten times the last publication's cost) in steps, each in a frame of its own, the folds
@@ -101,7 +105,10 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
                 cache.publish_step = 3;
                 break;
             default:
-                cache.resources_fold.publish(cache.resources);
+                if (!cache.resources_fold.publish(cache.resources, deadline)) {
+                    more = false;
+                    break;
+                }
                 cache.publish_step = 0;
                 ++cache.trace_generation;
                 cache.trace_events = fed;
@@ -149,6 +156,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
             else if (publish_now) publish(deadline);
         }
         fed = cache.stats_fold.next();
+        if (frame) frame->spend(std::chrono::duration<double>(clock::now() - work_start).count());
     }
     // Following a live program the cursor moves with every step: refresh at the interval then, from
     // the lint fold, which keeps the state and the lock holders wait_graph_at would fold from the
@@ -175,7 +183,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
 
 void draw_answer_tabs(session& s, ui_state& ui) {
     panels_state& p = ui.panels;
-    refresh_answers(s.model, p.cache, ImGui::GetTime(), s.live != nullptr);
+    refresh_answers(s.model, p.cache, ImGui::GetTime(), s.live != nullptr, &s.frame);
 
     // Counts in the tab titles say where there is something to look at without opening it.
     std::array<std::string, answer_tab_count> titles;

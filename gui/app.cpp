@@ -7,6 +7,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace coroscope::gui {
@@ -19,7 +20,9 @@ std::string save_trace(const session& s, const std::string& path) {
 void update_live(session& s, ui_state& ui) {
     if (!s.live) return;
     live_link& link = *s.live;
-    std::uint64_t delivered = link.poll(s.model);
+    const auto start = std::chrono::steady_clock::now();
+    std::uint64_t delivered = link.poll(s.model, live_link::drain_budget(s.frame));
+    s.frame.spend(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (delivered > 0) {
         s.loaded = true;
         if (ui.auto_fit && s.model.following()) ui.fit_pending = true;

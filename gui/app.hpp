@@ -6,6 +6,7 @@
 #include "loader.hpp"
 #include "shell.hpp"
 #include "panels.hpp"
+#include "time_budget.hpp"
 
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/traces/reader.hpp>
@@ -33,6 +34,8 @@ struct session {
     std::unique_ptr<live_link> live; // live mode: the program the events come from (null = replay)
     std::unique_ptr<trace_loader> loading; // a file being read in the background (shell.hpp)
     live_link::phase seen_phase = live_link::phase::starting; // the phase already turned into messages
+    // Each frame's split between drawing and the work that can wait (the drain, the answers' folds).
+    frame_budget frame;
 
     void add(message::level severity, std::string text) { messages.push_back({severity, std::move(text)}); }
 };

@@ -257,7 +257,7 @@ void live_link::set_last(std::string text, bool error) {
     m_last_error = error;
 }
 
-std::uint64_t live_link::poll(inspector::model& m) {
+std::uint64_t live_link::poll(inspector::model& m, double budget_s) {
     reap_child(false);
     if (m_phase == phase::starting) {
         std::error_code ec;
@@ -309,7 +309,7 @@ std::uint64_t live_link::poll(inspector::model& m) {
     // What arrived is folded in slices until the frame's budget is spent: a program streaming
     // faster than the model folds leaves the rest to the next frames instead of freezing this one.
     const std::uint64_t delivered =
-        run_slices_for(drain_budget_s, [&] { return m_client->drain(m, drain_slice_bytes); }, m_behind);
+        run_slices_for(budget_s, [&] { return m_client->drain(m, drain_slice_bytes); }, m_behind);
     const auto& events = m.trace().events;
     for (; m_scanned_events < events.size(); ++m_scanned_events)
         if (events[m_scanned_events].kind == traces::event_kind::dropped) m_dropped += events[m_scanned_events].b;

@@ -62,7 +62,8 @@ public:
     // Once per frame: connects when the socket appears, takes replies and notices, moves the new
     // events into `m` (after the replies, so a step's events are in when its reply is seen) and
     // reaps the child. Returns how many events were delivered.
-    std::uint64_t poll(inspector::model& m);
+    // `budget_s` bounds the time spent folding events (live_link::drain_budget for a frame's share).
+    std::uint64_t poll(inspector::model& m, double budget_s = drain_budget_s);
 
     // Polls until the link is connected (or failed), at most `timeout`: called before the first
     // frame so that a program launched without --paused is continued at once, not after the
@@ -87,10 +88,13 @@ public:
     // The last poll() stopped folding at its time budget with the stream's bytes still waiting
     // (a program that streams faster than the model folds): the window is behind the program.
     bool behind() const { return m_behind; }
-    // The stream's bytes one poll() decodes per drain, and the time it may spend draining per frame
-    // (with the answers' folds, about 1.5 ms, and drawing, it keeps a frame under 8 ms).
+    // The stream's bytes one poll() decodes per drain; the drain's share of a frame's budget for
+    // work that can wait (frame_budget: the answers' folds get what it leaves, at least the rest);
+    // the time poll() may spend draining when given no budget (before the first frame).
     static constexpr std::size_t drain_slice_bytes = 16 * 1024; // ~5 000 events of a binary stream
+    static constexpr double drain_share = 0.7;
     static constexpr double drain_budget_s = 0.0035;
+    static double drain_budget(const frame_budget& frame) { return drain_share * frame.work_s(); }
 
     // Events the program reported as dropped (sum over `dropped` events) and connections lost.
     std::uint64_t dropped_events() const { return m_dropped; }

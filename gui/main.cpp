@@ -379,6 +379,7 @@ int main(int argc, char** argv) {
     gui::live_link::phase reported = gui::live_link::phase::starting;
     for (int frame = 0; !glfwWindowShouldClose(window); ++frame) {
         glfwPollEvents();
+        session.frame.begin_frame();
         std::size_t messages_before = session.messages.size();
         if (gui::update_loading(session, ui)) echo_messages(session, messages_before);
         gui::update_live(session, ui);
@@ -421,6 +422,7 @@ int main(int argc, char** argv) {
         gui::draw_app(session, ui);
         bool save_requested = ImGui::IsKeyPressed(GLFW_KEY_F12, false);
         ImGui::Render();
+        session.frame.end_frame();
         int fw = 0, fh = 0;
         glfwGetFramebufferSize(window, &fw, &fh);
         glViewport(0, 0, fw, fh);

@@ -27,6 +27,7 @@ namespace coroscope::gui {
 
 struct session;
 struct ui_state;
+class frame_budget;
 
 // The tabs of the answers area, in the order shown.
 enum class answer_tab : int { graph, spawn_tree, resources, events, stats, lints };
@@ -53,10 +54,13 @@ struct answers_cache {
     inspector::lint_builder lints_fold;
     inspector::resource_builder resources_fold;
     traces::event fold_last{};
-    // Live: events are fed to the folds in slices of fold_slice while the next one should end within
-    // fold_budget_s of the frame's start (fold_idle_budget_s in a frame where the trace did not grow:
-    // catching up); a frame that publishes spends the same budget on it instead.
-    std::uint64_t fold_slice = 4096;
+    // Live: events are fed to the folds in slices of fold_slice while the next one should still fit
+    // in the frame's budget (frame_budget: what the drain and the drawing leave), or, called without
+    // one, in fold_budget_s (fold_idle_budget_s in a frame where the trace did not grow: catching
+    // up); a frame that publishes spends the same budget on it instead. Slices are small because a
+    // frame's first one runs whatever it costs (~0.25 ms usually; thousands of tasks appearing at
+    // once cost ~10x that).
+    std::uint64_t fold_slice = 1024;
     double fold_budget_s = 0.0015, fold_idle_budget_s = 0.003;
     std::uint64_t fold_seen_events = 0;  // the trace's events at the previous refresh
     double refreshed_s = -1;             // now_s of the last refresh (live: one fold per frame)
@@ -239,7 +243,10 @@ inline constexpr double live_refresh_s = 0.5;
 // Publishing also waits this many times its own last cost, so that on a huge trace the window
 // spends at most about a tenth of its time in it.
 inline constexpr double live_refresh_cost_factor = 10;
-void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live);
+// `frame`, when given, sets the live folds' budget (what is left of the frame's, see
+// frame_budget) instead of the cache's fold_budget_s, and is told what they spent.
+void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live,
+                     frame_budget* frame = nullptr);
 
 // Brings p.tasks up to date with the model, the filters and the sort (cheap when none changed).
 void update_task_table(const inspector::model& m, panels_state& p);

@@ -1,9 +1,12 @@
 #pragma once
 // Work done in slices within a frame's time budget: the live stream's drain (live_link::poll) and
-// the answers' folds (refresh_answers) both stop before a slice that would overrun their budget.
+// the answers' folds (refresh_answers) both stop before a slice that would overrun their budget,
+// and frame_budget says how much of a frame they may take in all.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 namespace coroscope::gui {
 
@@ -31,5 +34,46 @@ std::uint64_t run_slices_for(double budget_s, Slice&& slice, bool& stopped) {
         }
     }
 }
+
+// The time a frame may give to work that can wait for the next one (the live stream's drain, the
+// answers' folds and their publication): what a frame's target leaves after drawing, as recent
+// frames drew. A frame whose panels cost more leaves less to the work, so that frames stay near
+// the target whatever is on screen, and a cheap frame lets the work catch up faster.
+//
+// Per frame: begin_frame() before the drain, spend() by each piece of work for what it took,
+// end_frame() after ImGui::Render(). Times are wall clock, measured by the callers.
+class frame_budget {
+public:
+    static constexpr double target_s = 0.0065;    // a whole frame's work: under the 8 ms of issue #7
+    static constexpr double min_work_s = 0.0008;  // the work's share even when drawing takes it all
+    static constexpr double max_work_s = 0.0055;  // and at most
+    static constexpr std::size_t history = 32;    // frames whose drawing cost is remembered
+
+    void begin_frame() {
+        m_start = clock::now();
+        m_spent = 0;
+        // The drawing cost expected: the second largest of the last frames' (one frame's spike,
+        // a refreshed graph say, does not shrink every budget; a kind of frame that recurs does).
+        std::array<double, history> sorted = m_draw;
+        std::nth_element(sorted.begin(), sorted.begin() + 1, sorted.end(), std::greater<>());
+        m_work = std::clamp(target_s - sorted[1], min_work_s, max_work_s);
+    }
+    void end_frame() {
+        const double frame = std::chrono::duration<double>(clock::now() - m_start).count();
+        m_draw[m_next++ % history] = std::max(0.0, frame - m_spent);
+    }
+    // This frame's budget for the work, and what is left of it.
+    double work_s() const { return m_work; }
+    double left_s() const { return std::max(0.0, m_work - m_spent); }
+    double spent_s() const { return m_spent; }
+    void spend(double seconds) { m_spent += seconds; }
+
+private:
+    using clock = std::chrono::steady_clock;
+    clock::time_point m_start = clock::now();
+    std::array<double, history> m_draw{}; // the drawing cost of recent frames, a ring
+    std::size_t m_next = 0;
+    double m_work = max_work_s, m_spent = 0;
+};
 
 } // namespace coroscope::gui

@@ -352,7 +352,7 @@ void draw_timeline_panel(session& s, ui_state& ui) {
     ImGuiIO& io = ImGui::GetIO();
 
     const float k = ui_scale();
-    refresh_answers(m, ui.panels.cache, ImGui::GetTime(), s.live != nullptr); // resource lanes
+    refresh_answers(m, ui.panels.cache, ImGui::GetTime(), s.live != nullptr, &s.frame); // resource lanes
     const std::vector<inspector::resource_lane>& resources = ui.panels.cache.resources;
     // Selected elsewhere (table, graph, lints, a script): open the groups hiding its lane.
     if (ui.timeline_revealed != ui.selected_task) reveal_lane(m, ui.panels, ui.selected_task);

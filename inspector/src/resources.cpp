@@ -96,17 +96,27 @@ void resource_builder::touch(std::uint32_t lane, std::size_t episode) {
     if (published != m_published_episodes.end() && episode < published->second) m_changed.emplace_back(lane, episode);
 }
 
-void resource_builder::publish(std::vector<resource_lane>& out) {
-    if (out.size() != m_published_lanes) { // not what the last publish left: every lane again
-        out.clear();
-        m_published_episodes.clear();
-        m_changed.clear();
-        for (const auto& [id, l] : m_lanes) m_dirty.insert(id);
-    }
+bool resource_builder::publish(std::vector<resource_lane>& out, std::chrono::steady_clock::time_point deadline) {
     auto row = [&](std::uint32_t id) {
         return std::lower_bound(out.begin(), out.end(), id, [](const resource_lane& l, std::uint32_t i) { return l.id < i; });
     };
-    for (std::uint32_t id : m_dirty) {
+    if (!m_publishing) {
+        if (out.size() != m_published_lanes) { // not what the last publish left: every lane again
+            out.clear();
+            m_published_episodes.clear();
+            m_changed.clear();
+            for (const auto& [id, l] : m_lanes) m_dirty.insert(id);
+        }
+        // The episodes rewritten first: each belongs to a lane the last publish left in `out`.
+        for (const auto& [id, index] : m_changed) row(id)->episodes[index] = m_lanes.at(id).episodes[index];
+        m_changed.clear();
+        m_publishing = true;
+    }
+    // Then the changed lanes in id order until the deadline (at least one per call).
+    auto next = m_dirty.begin();
+    for (std::size_t n = 1; next != m_dirty.end(); ++next, ++n) {
+        if (n > 1 && std::chrono::steady_clock::now() >= deadline) break; // a lane can cost ~0.2 ms
+        const std::uint32_t id = *next;
         const resource_lane& l = m_lanes.at(id);
         auto r = row(id);
         if (r == out.end() || r->id != id) r = out.insert(r, resource_lane{});
@@ -122,10 +132,11 @@ void resource_builder::publish(std::vector<resource_lane>& out) {
         auto lat = m_latencies.find(id);
         r->ready_to_resume = lat == m_latencies.end() ? latency_summary{} : lat->second.summary();
     }
-    for (const auto& [id, index] : m_changed) row(id)->episodes[index] = m_lanes.at(id).episodes[index];
-    m_dirty.clear();
-    m_changed.clear();
+    m_dirty.erase(m_dirty.begin(), next);
     m_published_lanes = out.size();
+    if (!m_dirty.empty()) return false;
+    m_publishing = false;
+    return true;
 }
 
 std::vector<resource_lane> resource_lanes(const model& m) {

@@ -48,7 +48,8 @@ double frame_ms(coroscope::gui::session& s, coroscope::gui::ui_state& ui) {
 // Stands for a live stream that a program fills faster than the window folds it: the generator's
 // events wait here (the socket's buffered bytes) and each frame takes them as live_link::poll
 // drains: slices of `slice` events (the events of a drain_slice_bytes piece of the binary stream)
-// while the next fits in drain_budget_s (gui::run_slices_for), then the frame is built. The window is always behind, so the
+// while the next fits in the drain's share of the frame's budget (gui::run_slices_for,
+// gui::frame_budget), then the frame is built. The window is always behind, so the
 // frames show the ingest rate that poll's budget allows.
 class buffered_stream : public coroscope::traces::event_sink {
 public:
@@ -57,9 +58,9 @@ public:
         m_buffer.reserve(buffered + slice);
     }
     // What a frame's poll() folds: slices until the drain budget is spent; the events it took.
-    std::size_t drain() {
+    std::size_t drain(double budget_s) {
         bool stopped = false;
-        return coroscope::gui::run_slices_for(coroscope::gui::live_link::drain_budget_s, [&]() -> std::uint64_t {
+        return coroscope::gui::run_slices_for(budget_s, [&]() -> std::uint64_t {
             const std::size_t n = std::min(m_slice, m_buffer.size() - m_front);
             m_model.on_events(m_buffer.data() + m_front, n);
             m_front += n;
@@ -119,7 +120,7 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
     std::size_t drained_max = 0;
     // Where each frame's time went, to tell the slowest frames' causes apart (printed below).
     struct frame_split {
-        double drain_ms, build_ms;
+        double drain_ms, build_ms, answers_ms; // answers_ms: the folds' and publication's part of build_ms (wall)
         std::size_t drained;
         gui::answer_tab tab;
     };
@@ -127,13 +128,19 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
     buffered_stream* stream = nullptr;
     buffered_stream feed(s.model, slice, [&] {
         next_tab();
-        frame_split split{0, 0, 0, ui.panels.tab};
+        frame_split split{0, 0, 0, 0, ui.panels.tab};
         times.push_back(1e3 * bench::cpu_seconds([&] {
-            split.drain_ms = 1e3 * bench::cpu_seconds([&] { split.drained = stream->drain(); });
+            s.frame.begin_frame(); // as the window's loop does (main.cpp), around update_live and drawing
+            const auto start = std::chrono::steady_clock::now();
+            split.drain_ms = 1e3 * bench::cpu_seconds([&] { split.drained = stream->drain(gui::live_link::drain_budget(s.frame)); });
+            s.frame.spend(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
             drained_max = std::max(drained_max, split.drained);
             if (ui.selected_task == 0) ui.selected_task = 1; // what update_live does with a new model
             if (ui.auto_fit) ui.fit_pending = true;
+            const double before_build = s.frame.spent_s();
             split.build_ms = 1e3 * bench::cpu_seconds(build);
+            split.answers_ms = 1e3 * (s.frame.spent_s() - before_build);
+            s.frame.end_frame();
         }));
         splits.push_back(split);
     });
@@ -151,9 +158,15 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
     const std::uint64_t backlog = ui.panels.cache.behind(s.model);
     while ((ui.panels.cache.behind(s.model) > 0 || ui.panels.cache.trace_events != total) && after < 1'000'000) {
         next_tab();
-        const double ms = 1e3 * bench::cpu_seconds(build);
+        double answers_ms = 0;
+        const double ms = 1e3 * bench::cpu_seconds([&] {
+            s.frame.begin_frame();
+            build();
+            answers_ms = 1e3 * s.frame.spent_s();
+            s.frame.end_frame();
+        });
         times.push_back(ms);
-        splits.push_back({0, ms, 0, ui.panels.tab});
+        splits.push_back({0, ms, answers_ms, 0, ui.panels.tab});
         after_cpu_ms += ms;
         after_wall_s += std::max(1.0 / 60, ms / 1e3); // a 60 Hz window shows a frame each 1/60 s at best
         ++after;
@@ -162,10 +175,10 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
     const double worst = *std::max_element(times.begin(), times.end());
     const double ingest = static_cast<double>(total) / (static_cast<double>(streamed) / 60);
     std::printf("bench-gui-frame live: %llu events in %zu frames (%.1f s with the generator), drained as poll does "
-                "(%zu-event slices while the next fits in %.1f ms, at most %zu in a frame): %.2f M events/s at 60 Hz; %llu events not "
+                "(%zu-event slices while the next fits in %.0f%% of the frame's work budget, at most %zu in a frame): %.2f M events/s at 60 Hz; %llu events not "
                 "folded into the answers after the last\n",
                 static_cast<unsigned long long>(total), streamed, stream_s, slice,
-                1e3 * gui::live_link::drain_budget_s, drained_max, ingest / 1e6, static_cast<unsigned long long>(backlog));
+                100 * gui::live_link::drain_share, drained_max, ingest / 1e6, static_cast<unsigned long long>(backlog));
     // The slowest frames (the p99 is made of them): drain (poll's share) and build (answers' folds and panels).
     std::vector<std::size_t> order(times.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -175,8 +188,8 @@ void live_rows(std::uint64_t events, std::vector<bench::row>& rows) {
     std::printf("bench-gui-frame live: the %zu slowest frames (of %zu; %zu while streaming):\n", shown, times.size(), streamed);
     for (std::size_t k = 0; k < shown; ++k) {
         const frame_split& f = splits[order[k]];
-        std::printf("  frame %zu: %.2f ms = drain %.2f ms (%zu events) + build %.2f ms, %s tab\n", order[k], times[order[k]],
-                    f.drain_ms, f.drained, f.build_ms, std::string(gui::to_string(f.tab)).c_str());
+        std::printf("  frame %zu: %.2f ms = drain %.2f ms (%zu events) + build %.2f ms (answers' folds %.2f), %s tab\n", order[k],
+                    times[order[k]], f.drain_ms, f.drained, f.build_ms, f.answers_ms, std::string(gui::to_string(f.tab)).c_str());
     }
     const std::string name = "LIVE frames draining as poll does";
     rows.push_back({name + " p50", p50, "ms CPU", bench::fmt("%.2fx a 60 Hz frame", p50 / (1000.0 / 60)), "", bench::verdict::none});

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -57,7 +58,11 @@ public:
     // the last publish only what changed: episodes appended, the episodes an io_ready or a resume
     // completed rewritten, the latency summary redone. Its cost follows what changed, not the
     // trace. `out` must be what the last publish left, else it is rebuilt whole.
-    void publish(std::vector<resource_lane>& out);
+    // Live, in pieces: once `deadline` passed it returns false (after one lane at least); call again
+    // (without feeding in between) until it returns true, then out == result().
+    bool publish(std::vector<resource_lane>& out,
+                 std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+    bool publishing() const { return m_publishing; } // a publish() returned false and is not finished
 
 private:
     void touch(std::uint32_t lane, std::size_t episode); // an episode changed (publish() rewrites it)
@@ -73,6 +78,7 @@ private:
     std::vector<std::pair<std::uint32_t, std::size_t>> m_changed;
     std::map<std::uint32_t, std::size_t> m_published_episodes; // per lane
     std::size_t m_published_lanes = 0;
+    bool m_publishing = false; // a publish() stopped at its deadline: m_dirty holds the lanes left
 };
 
 struct task_failure {
