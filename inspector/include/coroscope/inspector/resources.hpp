@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -36,7 +37,9 @@ struct resource_lane {
     traces::resource_kind kind = traces::resource_kind::tcp;
     std::uint32_t label = 0;                     // string id (0 = never opened in the trace)
     std::uint64_t open_ts = 0, close_ts = 0;     // close_ts 0 = still open at the end
-    std::vector<io_episode> episodes;            // in io_wait order
+    // In io_wait order. A deque: a busy lane gains millions of episodes live, and a vector's growth
+    // would copy them all at once (milliseconds inside one frame's fold); a deque never copies.
+    std::deque<io_episode> episodes;
     std::uint64_t unwaited_ready = 0;            // io_ready with nobody waiting (task 0)
     latency_summary ready_to_resume;             // io_ready ts -> the waiter's next resume ts
 };
