@@ -77,8 +77,11 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
     std::uint64_t fed = cache.stats_fold.next();
     // Live, the folds and the publication get one budget per frame (the timeline and the tabs
     // both ask: the second call in a frame only reads).
-    const bool second_call = live && now_s == cache.refreshed_s;
-    cache.refreshed_s = now_s;
+    // With a frame budget the folds wait for the frame's last call, after the panels were drawn
+    // (draw_app): they take what this frame's drawing left. The panels' calls only read.
+    const bool may_work = !frame || frame->panels_are_drawn();
+    const bool second_call = live && (now_s == cache.refreshed_s || !may_work);
+    if (may_work) cache.refreshed_s = now_s;
     // The frame's share when the window gives one (what the drain and drawing left), else the cache's.
     const double budget = frame ? frame->left_s()
                           : events > cache.fold_seen_events ? cache.fold_budget_s

@@ -262,6 +262,12 @@ void draw_app(session& s, ui_state& ui) {
     ImGui::EndChild();
     ImGui::End();
     draw_launcher_window(s, ui);
+    // The answers' folds last, when this frame's drawing cost is known: they take what it left of
+    // the frame's target (the panels drew the answers published before).
+    if (s.live) {
+        s.frame.panels_drawn();
+        refresh_answers(s.model, ui.panels.cache, ImGui::GetTime(), true, &s.frame);
+    }
 }
 
 } // namespace coroscope::gui

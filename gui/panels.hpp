@@ -244,7 +244,8 @@ inline constexpr double live_refresh_s = 0.5;
 // spends at most about a tenth of its time in it.
 inline constexpr double live_refresh_cost_factor = 10;
 // `frame`, when given, sets the live folds' budget (what is left of the frame's, see
-// frame_budget) instead of the cache's fold_budget_s, and is told what they spent.
+// frame_budget) instead of the cache's fold_budget_s, and is told what they spent; the folds
+// then run only in a call after frame->panels_drawn() (draw_app's last), the panels' calls read.
 void refresh_answers(const inspector::model& m, answers_cache& cache, double now_s, bool live,
                      frame_budget* frame = nullptr);
 

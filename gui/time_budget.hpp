@@ -41,7 +41,9 @@ std::uint64_t run_slices_for(double budget_s, Slice&& slice, bool& stopped) {
 // the target whatever is on screen, and a cheap frame lets the work catch up faster.
 //
 // Per frame: begin_frame() before the drain, spend() by each piece of work for what it took,
-// end_frame() after ImGui::Render(). Times are wall clock, measured by the callers.
+// panels_drawn() once the panels are (the answers' folds run then, knowing this frame's drawing
+// cost: what is left is bounded by the target too), end_frame() after ImGui::Render(). Times are
+// wall clock: a preempted frame leaves less to the work, never more.
 class frame_budget {
 public:
     static constexpr double target_s = 0.0065;    // a whole frame's work: under the 8 ms of issue #7
@@ -52,6 +54,7 @@ public:
     void begin_frame() {
         m_start = clock::now();
         m_spent = 0;
+        m_panels_drawn = false;
         // The drawing cost expected: the second largest of the last frames' (one frame's spike,
         // a refreshed graph say, does not shrink every budget; a kind of frame that recurs does).
         std::array<double, history> sorted = m_draw;
@@ -64,9 +67,14 @@ public:
     }
     // This frame's budget for the work, and what is left of it.
     double work_s() const { return m_work; }
-    double left_s() const { return std::max(0.0, m_work - m_spent); }
+    double left_s() const {
+        const double to_target = target_s - std::chrono::duration<double>(clock::now() - m_start).count();
+        return std::max(0.0, std::min(m_work - m_spent, to_target));
+    }
     double spent_s() const { return m_spent; }
     void spend(double seconds) { m_spent += seconds; }
+    void panels_drawn() { m_panels_drawn = true; }
+    bool panels_are_drawn() const { return m_panels_drawn; }
 
 private:
     using clock = std::chrono::steady_clock;
@@ -74,6 +82,7 @@ private:
     std::array<double, history> m_draw{}; // the drawing cost of recent frames, a ring
     std::size_t m_next = 0;
     double m_work = max_work_s, m_spent = 0;
+    bool m_panels_drawn = false;
 };
 
 } // namespace coroscope::gui

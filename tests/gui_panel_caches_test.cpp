@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "gui_headless.hpp"
+#include "../gui/time_budget.hpp"
 #include "support.hpp"
 
 #include <coroscope/inspector/model.hpp>
@@ -379,6 +380,41 @@ TEST_CASE("live: the whole-trace answers are published at the refresh interval, 
     replay.trace_cost_s = 2.0;
     gui::refresh_answers(m, replay, 0.0, false);
     CHECK(replay.trace_events == n);
+}
+
+TEST_CASE("live with a frame budget: the panels' calls only read, the folds run after them in what the frame left") {
+    const traces::trace t = golden_trace("philosophers-deadlock.trace");
+    const std::size_t n = t.events.size();
+    REQUIRE(n > 100);
+    inspector::model m;
+    start_live_model(m, t, n / 2);
+    gui::answers_cache cache;
+    cache.fold_slice = 2;
+    gui::frame_budget frame;
+    frame.begin_frame();
+    gui::refresh_answers(m, cache, 100.0, true, &frame); // the timeline's and the tabs' calls
+    gui::refresh_answers(m, cache, 100.0, true, &frame);
+    CHECK(cache.behind(m) == n / 2);
+    CHECK(cache.trace_events == gui::answers_cache::none);
+    CHECK(frame.spent_s() == 0);
+    frame.panels_drawn(); // draw_app's last call: a few hundred events fit in the budget
+    gui::refresh_answers(m, cache, 100.0, true, &frame);
+    CHECK(cache.behind(m) == 0);
+    CHECK(cache.trace_events == n / 2);
+    CHECK(frame.spent_s() > 0);
+    frame.end_frame();
+
+    // A frame whose budget the drain spent: its folds take one slice (the first always runs).
+    m.on_events(t.events.data() + n / 2, n - n / 2);
+    frame.begin_frame();
+    frame.spend(1.0);
+    CHECK(frame.left_s() == 0);
+    frame.panels_drawn();
+    gui::refresh_answers(m, cache, 100.0 + 1.0 / 60, true, &frame);
+    CHECK(cache.behind(m) == n - n / 2 - 2);
+    gui::refresh_answers(m, cache, 100.0 + 1.0 / 60, true, &frame); // the same frame: nothing more
+    CHECK(cache.behind(m) == n - n / 2 - 2);
+    frame.end_frame();
 }
 
 TEST_CASE("live: each refresh folds a bounded slice, the answers catch up to the batch ones, another model restarts them") {
