@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace coroscope::inspector {
@@ -124,8 +125,11 @@ struct lint_rows {
     std::size_t here = 0;                // index into answers_cache::lints; == its size: none
 };
 
-// The wait-for graph placed on its canvas (columns by wait-chain depth, cycles in a ring): built
-// once per graph and font size, then each frame draws only what crosses the visible part.
+// The wait-for graph placed on its canvas (columns by wait-chain depth, cycles in a ring): laid out
+// once per graph and font size, then each frame draws only what crosses the visible part. A big
+// graph (following a live program: thousands of waits at each refresh) is laid out over several
+// frames, in slices of build_slice edges or nodes while the next fits in build_budget_s of the
+// frame (run_slices_for, time_budget.hpp); the previous layout stays on screen until it is done.
 struct graph_layout {
     struct node {
         inspector::wait_node node;
@@ -137,24 +141,48 @@ struct graph_layout {
     };
     struct link {
         std::size_t from = 0, to = 0;     // node indices of the graph's edge with the same index
+        traces::wait_reason reason = traces::wait_reason::none; // that edge's: what `from` waits for
+        bool held_by = false, inferred = false;                 // that edge's
         float ax = 0, ay = 0, bx = 0, by = 0; // the arrow on the canvas, node border to node border
     };
-    std::uint64_t generation = answers_cache::none; // answers_cache::graph_generation it was built from
-    float font_size = 0;
-    // Task nodes' labels and their text sizes, kept across layouts of the same model and font (a
-    // task's label is fixed once it is spawned, and a task in the graph was): following a live
-    // program, thousands of waiting tasks are laid out again at each refresh of the graph.
+    // One layout of one graph: what a frame draws.
+    struct placement {
+        std::uint64_t generation = answers_cache::none; // answers_cache::graph_generation it was built from
+        float font_size = 0;
+        std::vector<node> nodes;
+        std::vector<link> links;
+        float width = 0, height = 0;      // the canvas
+        std::string run_queue;            // "3, 5, 8" for the header
+    };
+    placement shown;                      // drawn
+    placement next;                       // being made while `building`
+    bool building = false;
+    int stage = 0;                        // of the one being made (wait_graph_panel.cpp)
+    std::size_t done = 0;                 // edges or nodes of that stage done
+    std::vector<std::size_t> ring;        // its nodes in cycles, in cycle order
+    std::size_t build_slice = 1024;
+    double build_budget_s = 0.002;
+    // Nodes' labels and their text sizes, kept across layouts of the same model and font (a
+    // task's label is fixed once it is spawned, and a task in the graph was; an object's by its
+    // id; a resource's once the published lanes name it; a timer's is made each time: each sleep
+    // arms a new one).
     struct sized_label {
         std::string text;
         float w = 0, h = 0;
     };
-    std::unordered_map<std::uint32_t, sized_label> task_labels;
+    std::vector<sized_label> task_labels;                        // by task id; text "" = not made yet
+    std::unordered_map<std::uint64_t, sized_label> other_labels; // objects and resources: by kind, object kind and id
     const void* task_labels_model = nullptr; // history().tasks().data() when they were made
     float task_labels_font = 0;
-    std::vector<node> nodes;
-    std::vector<link> links;
-    float width = 0, height = 0;          // the canvas
-    std::string run_queue;                // "3, 5, 8" for the header
+    // A layout's working memory (hash slots, links by node, the columns' walk), kept between
+    // layouts: memory fresh from the system costs a page fault per 4 KiB page, which made most of a
+    // 15 000-node refresh.
+    struct scratch_space {
+        std::vector<std::uint64_t> keys;
+        std::vector<std::uint32_t> values, out_begin, out, fill, waits_in, order;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> path;
+        std::vector<char> cut, walk;
+    } scratch;
 };
 
 // What the tasks table shows, in order: the known tasks that pass the name and state filters,
