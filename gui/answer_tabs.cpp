@@ -166,14 +166,21 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
     // first event (O(trace) each time): the graph after the events folded so far, == wait_graph_at(m)
     // once the folds caught up. Anywhere else (a replay, a live view paused on an earlier step) the
     // graph at the cursor, when it or the trace moved.
+    // With a frame budget it is work like the folds (the frame's last call, charged to the budget),
+    // and waits for a frame with room for its last cost, up to graph_wait_factor intervals.
     if (live && m.following()) {
-        if ((cache.graph_events != fed || cache.graph_cursor != m.cursor()) &&
-            (cache.graph_events == answers_cache::none || now_s - cache.graph_computed_s >= live_refresh_s)) {
+        const double age = now_s - cache.graph_computed_s;
+        const bool room = !frame || frame->left_s() >= cache.graph_cost_s || age >= graph_wait_factor * live_refresh_s;
+        if ((cache.graph_events != fed || cache.graph_cursor != m.cursor()) && may_work &&
+            (cache.graph_events == answers_cache::none || (age >= live_refresh_s && room))) {
+            const auto start = clock::now();
             cache.graph_computed_s = now_s;
             cache.graph = cache.lints_fold.graph();
             ++cache.graph_generation;
             cache.graph_events = fed;
             cache.graph_cursor = m.cursor();
+            cache.graph_cost_s = std::chrono::duration<double>(clock::now() - start).count();
+            if (frame) frame->spend(cache.graph_cost_s);
         }
     } else if (cache.graph_events != events || cache.graph_cursor != m.cursor()) {
         cache.graph_computed_s = now_s;

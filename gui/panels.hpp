@@ -75,6 +75,7 @@ struct answers_cache {
     std::uint64_t graph_generation = 0;  // bumped each time `graph` is recomputed (its layout follows)
     inspector::wait_graph graph;
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
+    double graph_cost_s = 0; // the live graph's last rebuild (wall clock)
     double trace_cost_s = 0;             // how long (wall clock) the last publication of stats, lints and resources took, all its slices
 
     // Event log rows: indices of the events that pass the filter. While the same model grows (live),
@@ -271,6 +272,9 @@ inline constexpr double live_refresh_s = 0.5;
 // Publishing also waits this many times its own last cost, so that on a huge trace the window
 // spends at most about a tenth of its time in it.
 inline constexpr double live_refresh_cost_factor = 10;
+// Following live with a frame budget, the wait-for graph is rebuilt in a frame with room for its
+// last cost, or once it is this many refresh intervals old whatever the frame has left.
+inline constexpr double graph_wait_factor = 4;
 // `frame`, when given, sets the live folds' budget (what is left of the frame's, see
 // frame_budget) instead of the cache's fold_budget_s, and is told what they spent; the folds
 // then run only in a call after frame->panels_drawn() (draw_app's last), the panels' calls read.
