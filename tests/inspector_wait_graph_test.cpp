@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 using namespace coroscope;
 using traces::wait_reason;
 
@@ -36,6 +38,45 @@ TEST_CASE("wait graph: join edges form a cycle among tasks") {
     CHECK(g.cycles[0].awaits[0].reason == wait_reason::join);
     m.seek(1); // before task 2 joined: no cycle yet
     CHECK(inspector::wait_graph_at(m).cycles.empty());
+}
+
+TEST_CASE("wait graph: every cycle once, from its smallest task, in that order, with chains leading into them") {
+    // 8 joins 1, 1 joins 6, 6 -> 7 -> 5 -> 6 (a cycle reached from a chain), 3 -> 2 -> 3, 4 sleeps.
+    builder b;
+    b.spawn(1, 0);
+    for (std::uint32_t id = 2; id <= 8; ++id) b.spawn(id, 1);
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>> joins{{8, 1}, {1, 6}, {6, 7}, {7, 5}, {5, 6}, {3, 2}, {2, 3}};
+    for (const auto& [task, target] : joins) {
+        b.resume(task);
+        b.suspend(task, wait_reason::join, target);
+    }
+    b.resume(4);
+    b.suspend(4, wait_reason::sleep, 1);
+    inspector::model m(b.t);
+    const auto g = inspector::wait_graph_at(m);
+    REQUIRE(g.cycles.size() == 2);
+    CHECK(g.cycles[0].tasks() == std::vector<std::uint32_t>{2, 3});
+    CHECK(g.cycles[1].tasks() == std::vector<std::uint32_t>{5, 6, 7});
+    CHECK(g.cycles[1].awaits[0].next == 6);
+    CHECK(g.cycles[1].awaits[2].next == 5);
+    // The same as cycle_through from each task in id order, skipping those already in a cycle.
+    inspector::snapshot s;
+    inspector::lock_tracker locks;
+    for (const auto& e : b.t.events) {
+        locks.apply(e, s);
+        s.apply(e);
+    }
+    std::vector<std::vector<std::uint32_t>> walked;
+    std::set<std::uint32_t> seen;
+    for (std::uint32_t id = 1; id <= 8; ++id) {
+        if (seen.count(id)) continue;
+        const auto c = inspector::cycle_through(s, locks, id);
+        if (c.awaits.empty()) continue;
+        walked.push_back(c.tasks());
+        for (std::uint32_t t : c.tasks()) seen.insert(t);
+    }
+    REQUIRE(walked.size() == g.cycles.size());
+    for (std::size_t i = 0; i < walked.size(); ++i) CHECK(walked[i] == g.cycles[i].tasks());
 }
 
 TEST_CASE("wait graph: a mutex handed over is held by the woken task, and a crossed lock is a cycle") {
