@@ -32,7 +32,7 @@ constexpr float node_pad_x = 8, node_pad_y = 4;
 constexpr float column_gap = 70, row_gap = 14;
 
 // A node's label. Resources are named by the published lanes (`resource_at`: lane index by
-// resource id, made once per layout that needs it); one not among them yet is "resource N".
+// resource id, made once per slice of labels that needs it); one not among them yet is "resource N".
 std::string node_label(const inspector::model& m, const graph_layout::node& n, const answers_cache& cache,
                        const std::unordered_map<std::uint32_t, std::size_t>& resource_at) {
     switch (n.node.kind) {
@@ -269,12 +269,13 @@ void label_nodes(const inspector::model& m, const answers_cache& cache, graph_la
         graph_layout::node& n = out.nodes[i];
         const graph_layout::sized_label* label = nullptr;
         graph_layout::sized_label fresh; // not kept: a timer's (each sleep arms a new one), a resource not named yet
-        if (n.node.kind == node_kind::task) {
+        if (n.node.kind == node_kind::task && n.node.id <= m.history().tasks().size()) {
             if (n.node.id >= layout.task_labels.size()) layout.task_labels.resize(std::size_t{n.node.id} + 1);
             graph_layout::sized_label& l = layout.task_labels[n.node.id];
             if (l.text.empty()) sized(n, l);
             label = &l;
-        } else if (n.node.kind == node_kind::timer) {
+        } else if (n.node.kind == node_kind::task || n.node.kind == node_kind::timer) {
+            // A timer, or a task the trace never spawned (a join on a bad id: not a table that large).
             sized(n, fresh);
             label = &fresh;
         } else {

@@ -278,3 +278,25 @@ TEST_CASE("wait-for graph: a resource's node is named by its lane, a timer by it
     }
     CHECK(resources > 0);
 }
+
+TEST_CASE("wait-for graph: a join on a task id the trace never spawned is laid out with that id's label") {
+    headless_imgui imgui;
+    test_support::event_builder b;
+    // A corrupt target, far past the tasks the trace has: the graph's label table does not grow to
+    // it. (Not 4e9: the lints' fold sizes its own table by task id and throws bad_alloc there.)
+    constexpr std::uint32_t bad = 50000;
+    b.spawn(1, 0, "main");
+    b.resume(1);
+    b.suspend(1, wait_reason::join, bad);
+    gui::session s;
+    gui::ui_state ui;
+    set_up(s, ui, inspector::model(b.t), true);
+    frames_until_laid_out(s, ui);
+    const auto& l = ui.panels.graph.shown;
+    check_against_graph(l, ui.panels.cache.graph);
+    REQUIRE(l.nodes.size() == 2);
+    CHECK(l.nodes[0].label == gui::task_label(s.model, 1));
+    CHECK(l.nodes[1].node == inspector::wait_node{inspector::node_kind::task, bad});
+    CHECK(l.nodes[1].label == gui::task_label(s.model, bad));
+    CHECK(ui.panels.graph.task_labels.size() <= s.model.history().tasks().size() + 1);
+}
