@@ -165,7 +165,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
     // the lint fold, which keeps the state and the lock holders wait_graph_at would fold from the
     // first event (O(trace) each time): the graph after the events folded so far, == wait_graph_at(m)
     // once the folds caught up. Anywhere else (a replay, a live view paused on an earlier step) the
-    // graph at the cursor, when it or the trace moved.
+    // graph at the cursor, when it or the trace moved, from the index's nearest saved fold.
     // With a frame budget it is work like the folds (the frame's last call, charged to the budget),
     // and waits for a frame with room for its last cost, up to graph_wait_factor intervals.
     if (live && m.following()) {
@@ -184,7 +184,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
         }
     } else if (cache.graph_events != events || cache.graph_cursor != m.cursor()) {
         cache.graph_computed_s = now_s;
-        cache.graph = inspector::wait_graph_at(m);
+        cache.graph = cache.graph_index.at(m, m.cursor_event()); // == wait_graph_at(m)
         ++cache.graph_generation;
         cache.graph_events = events;
         cache.graph_cursor = m.cursor();

@@ -8,6 +8,7 @@
 #include <coroscope/inspector/resources.hpp>
 #include <coroscope/inspector/stats.hpp>
 #include <coroscope/inspector/wait_graph.hpp>
+#include <coroscope/inspector/wait_graph_index.hpp>
 #include <coroscope/traces/event.hpp>
 
 #include <array>
@@ -73,6 +74,7 @@ struct answers_cache {
     std::uint64_t graph_events = none;   // events().size() and cursor the graph was built at
     std::uint64_t graph_cursor = none;
     std::uint64_t graph_generation = 0;  // bumped each time `graph` is recomputed (its layout follows)
+    inspector::wait_graph_index graph_index; // the graph at the cursor without a fold from the first event
     inspector::wait_graph graph;
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
     double graph_cost_s = 0; // the live graph's last rebuild (wall clock)

@@ -4,6 +4,7 @@
 // bench-gui-frame does. No display is needed.
 #include "../gui/app.hpp"
 #include "../gui/theme.hpp"
+#include "golden.hpp"
 
 #include <catch2/catch.hpp>
 #include <coroscope/traces/reader.hpp>
@@ -38,14 +39,6 @@ inline void draw_frames(coroscope::gui::session& s, coroscope::gui::ui_state& ui
         coroscope::gui::draw_app(s, ui);
         ImGui::Render();
     }
-}
-
-// A golden trace (traces/golden/NAME), read whole.
-inline coroscope::traces::trace golden_trace(const std::string& name) {
-    coroscope::traces::loaded_trace loaded =
-        coroscope::traces::load_file(std::string(COROSCOPE_SOURCE_DIR) + "/traces/golden/" + name);
-    REQUIRE(loaded.report.error.empty());
-    return std::move(loaded.trace);
 }
 
 } // namespace test_support

@@ -4,6 +4,7 @@
 // end, on every golden trace and on a program run here; and what their publish() writes in place
 // into the same outputs, again and again, equals their results.
 #include "event_builder.hpp"
+#include "golden.hpp"
 #include "support.hpp"
 
 #include <coroscope/inspector/lints.hpp>
@@ -20,12 +21,6 @@
 using namespace coroscope;
 
 namespace {
-
-traces::trace golden(const std::string& name) {
-    traces::loaded_trace loaded = traces::load_file(std::string(COROSCOPE_SOURCE_DIR) + "/traces/golden/" + name);
-    REQUIRE(loaded.report.error.empty());
-    return std::move(loaded.trace);
-}
 
 // stats_json leaves out the task ids' order and the ready histograms: compared here too.
 void check_stats_equal(const inspector::model& m, const inspector::trace_stats& got, const inspector::trace_stats& want) {
@@ -150,7 +145,7 @@ TEST_CASE("answer builders: every golden trace fed a slice at a time gives the b
     std::size_t findings = 0, lanes = 0;
     for (const char* name : names) {
         INFO(name);
-        const traces::trace t = golden(name);
+        const traces::trace t = test_support::golden_trace(name);
         REQUIRE(t.events.size() > 20);
         // One event at a time, odd sizes, and the whole trace at once.
         for (const auto& sizes : {std::vector<std::size_t>{1}, std::vector<std::size_t>{7, 1, 64, 3},

@@ -303,6 +303,28 @@ int main(int argc, char** argv) {
                     t == 0 ? frames : per_tab);
         }
     }
+    // Stepping with the graph tab on screen: each frame moves the cursor (the step, as a key press
+    // does, inside the frame), so the graph at the cursor is made again each time (from the
+    // nearest fold the wait_graph_index saved); then seeks to steps all over the trace.
+    ui.panels.tab = gui::answer_tab::graph;
+    ui.panels.tab_requested = true;
+    frame_ms(s, ui);
+    frame_ms(s, ui);
+    auto moving = [&](const std::string& name, bool with_target, auto&& move) {
+        std::vector<double> times;
+        for (int i = 0; i < per_tab; ++i) times.push_back(bench::cpu_seconds([&] { move(i); }) * 1e3 + frame_ms(s, ui));
+        const double p50 = bench::percentile(times, 0.50), p99 = bench::percentile(times, 0.99);
+        rows.push_back({name + " p50", p50, "ms CPU", bench::fmt("%.2fx a 60 Hz frame", p50 / (1000.0 / 60)), "", bench::verdict::none});
+        rows.push_back({name + " p99", p99, "ms CPU", bench::fmt("%.2fx the target", p99 / 8.0),
+                        with_target ? "<= 8 ms" : "-", with_target ? bench::check(p99 <= 8.0) : bench::verdict::none});
+    };
+    moving("graph tab, a step forward then back each frame", true,
+           [&](int i) { i < per_tab / 2 ? s.model.step_forward() : s.model.step_back(); });
+    const std::uint64_t steps = s.model.step_count();
+    moving("graph tab, a seek anywhere each frame", false,
+           [&](int i) { s.model.seek((static_cast<std::uint64_t>(i) * 7919 * 131) % (steps + 1)); });
+    s.model.seek(steps / 2);
+
     // The event log filtered to one task: its first frame filters every event once; the frames after it
     // only draw the rows in view.
     ui.panels.tab = gui::answer_tab::events;
