@@ -382,13 +382,28 @@ TEST_CASE("live: the whole-trace answers are published at the refresh interval, 
     CHECK(replay.trace_events == n);
 }
 
-TEST_CASE("live with a frame budget: the panels' calls only read, the folds run after them in what the frame left") {
-    const traces::trace t = golden_trace("philosophers-deadlock.trace");
-    const std::size_t n = t.events.size();
-    REQUIRE(n > 100);
+namespace {
+
+// The philosophers' deadlock with half of its events in a live model, and answers not made yet.
+struct half_live {
+    traces::trace t = golden_trace("philosophers-deadlock.trace");
+    std::size_t n = t.events.size();
     inspector::model m;
-    start_live_model(m, t, n / 2);
     gui::answers_cache cache;
+    half_live() {
+        REQUIRE(n > 100);
+        start_live_model(m, t, n / 2);
+    }
+};
+
+} // namespace
+
+TEST_CASE("live with a frame budget: the panels' calls only read, the folds run after them in what the frame left") {
+    half_live h;
+    const traces::trace& t = h.t;
+    const std::size_t n = h.n;
+    inspector::model& m = h.m;
+    gui::answers_cache& cache = h.cache;
     cache.fold_slice = 2;
     gui::frame_budget frame;
     frame.begin_frame();
@@ -418,12 +433,11 @@ TEST_CASE("live with a frame budget: the panels' calls only read, the folds run 
 }
 
 TEST_CASE("live: each refresh folds a bounded slice, the answers catch up to the batch ones, another model restarts them") {
-    const traces::trace t = golden_trace("philosophers-deadlock.trace");
-    const std::size_t n = t.events.size();
-    REQUIRE(n > 100);
-    inspector::model m;
-    start_live_model(m, t, n / 2);
-    gui::answers_cache cache;
+    half_live h;
+    const traces::trace& t = h.t;
+    const std::size_t n = h.n;
+    inspector::model& m = h.m;
+    gui::answers_cache& cache = h.cache;
     constexpr std::uint64_t slice = 2;
     cache.fold_slice = slice;                      // a slice of 2 events per refresh:
     cache.fold_budget_s = cache.fold_idle_budget_s = 0; // the budget is spent after the first slice
