@@ -85,6 +85,7 @@ private:
     bool m_follow = true;
     std::vector<checkpoint> m_checkpoints; // in step order; the first is the empty state at step 0
     std::uint64_t m_checkpoint_due = 0; // events().size() before which no checkpoint is due
+    std::vector<std::uint8_t> m_checkpoint_scratch; // the next checkpoint's bytes (capacity kept)
     // How to take back the events folded into m_state, for events [m_undo_base, events applied).
     std::deque<snapshot_undo> m_undo;
     std::uint64_t m_undo_base = 0;
