@@ -132,7 +132,9 @@ struct lint_rows {
 // once per graph and font size, then each frame draws only what crosses the visible part. A big
 // graph (following a live program: thousands of waits at each refresh) is laid out over several
 // frames, in slices of build_slice edges or nodes while the next fits in build_budget_s of the
-// frame (run_slices_for, time_budget.hpp); the previous layout stays on screen until it is done.
+// frame (run_slices_for, time_budget.hpp); the previous layout stays on screen until it is done, and
+// a graph computed meanwhile (a step each frame) is laid out next: the one on screen is never more
+// than one layout behind.
 struct graph_layout {
     struct node {
         inspector::wait_node node;
@@ -159,6 +161,7 @@ struct graph_layout {
     };
     placement shown;                      // drawn
     placement next;                       // being made while `building`
+    inspector::wait_graph graph;          // the graph it is made of (a newer one waits for it to be done)
     bool building = false;
     int stage = 0;                        // of the one being made (wait_graph_panel.cpp)
     std::size_t done = 0;                 // edges or nodes of that stage done

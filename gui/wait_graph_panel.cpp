@@ -215,9 +215,11 @@ void place_columns(std::vector<graph_layout::node>& nodes, const std::vector<gra
 
 std::uint64_t key_of(const wait_node& n) { return static_cast<std::uint64_t>(n.kind) << 32 | n.id; }
 
-// Begins a layout of cache.graph in layout.next (graph_layout: made in slices by layout_slice).
+// Begins a layout of cache.graph (a copy: the cache may move on before it is done) in layout.next
+// (graph_layout: made in slices by layout_slice).
 void start_layout(const inspector::model& m, const answers_cache& cache, graph_layout& layout) {
-    const inspector::wait_graph& g = cache.graph;
+    layout.graph = cache.graph;
+    const inspector::wait_graph& g = layout.graph;
     graph_layout::placement& out = layout.next;
     out.generation = cache.graph_generation;
     out.font_size = ImGui::GetFontSize();
@@ -367,7 +369,7 @@ void place(graph_layout& layout) {
 // nodes). Returns the work done, 0 once the layout is done (then it is the one shown).
 std::uint64_t layout_slice(const inspector::model& m, const answers_cache& cache, graph_layout& layout) {
     if (!layout.building) return 0;
-    const inspector::wait_graph& g = cache.graph;
+    const inspector::wait_graph& g = layout.graph;
     graph_layout::placement& out = layout.next;
     const std::size_t slice = std::max<std::size_t>(layout.build_slice, 1);
     switch (layout.stage) {
@@ -427,15 +429,15 @@ std::uint64_t layout_slice(const inspector::model& m, const answers_cache& cache
 }
 
 // Keeps layout.shown the layout of cache.graph at the current font, making a new one in slices
-// while the frame's budget lasts (graph_layout); a graph replaced meanwhile starts it again.
+// while the frame's budget lasts (graph_layout). A graph computed while one is being made waits
+// for it (stepping each frame, a layout longer than a frame's budget would otherwise never be
+// done); another font or another model (its labels) starts again.
 void update_layout(const inspector::model& m, const answers_cache& cache, graph_layout& layout) {
     const float font = ImGui::GetFontSize();
-    if (layout.shown.generation == cache.graph_generation && layout.shown.font_size == font) {
-        layout.building = false;
-        return;
-    }
-    if (!layout.building || layout.next.generation != cache.graph_generation || layout.next.font_size != font)
-        start_layout(m, cache, layout);
+    const bool same_model = layout.task_labels_model == m.history().tasks().data();
+    if (layout.building && (layout.next.font_size != font || !same_model)) layout.building = false;
+    if (!layout.building && layout.shown.generation == cache.graph_generation && layout.shown.font_size == font) return;
+    if (!layout.building) start_layout(m, cache, layout);
     bool stopped = false;
     run_slices_for(layout.build_budget_s, [&] { return layout_slice(m, cache, layout); }, stopped);
 }
@@ -461,7 +463,7 @@ void draw_wait_graph_panel(session& s, ui_state& ui) {
     ImGui::TextColored(to_vec4(color_ready), "run queue: %s", shown.run_queue.empty() ? "-" : shown.run_queue.c_str());
     if (layout.building) { // the layout on screen is of an earlier graph until this one is done
         ImGui::SameLine(0, 16);
-        ImGui::TextColored(to_vec4(color_text_dim), "laying out %zu waits...", g.edges.size());
+        ImGui::TextColored(to_vec4(color_text_dim), "laying out %zu waits...", layout.graph.edges.size());
     }
     for (const auto& c : g.cycles) {
         std::string text = "deadlock:";

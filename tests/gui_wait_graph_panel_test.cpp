@@ -300,3 +300,42 @@ TEST_CASE("wait-for graph: a join on a task id the trace never spawned is laid o
     CHECK(l.nodes[1].label == gui::task_label(s.model, bad));
     CHECK(ui.panels.graph.task_labels.size() <= s.model.history().tasks().size() + 1);
 }
+
+TEST_CASE("wait-for graph: a graph computed while another is laid out waits for it, then is laid out itself") {
+    headless_imgui imgui;
+    // Three steps of the pipeline golden whose graphs differ, each laid out at once for reference.
+    gui::session at_once_s, sliced_s;
+    gui::ui_state at_once, sliced;
+    set_up(at_once_s, at_once, inspector::model(golden_trace("pipeline.trace")), true);
+    set_up(sliced_s, sliced, inspector::model(golden_trace("pipeline.trace")), false);
+    const std::uint64_t steps = at_once_s.model.step_count();
+    std::vector<std::uint64_t> chosen;
+    std::vector<gui::graph_layout::placement> reference;
+    for (std::uint64_t step = 0; step <= steps && chosen.size() < 3; ++step) {
+        at_once_s.model.seek(step);
+        frames_until_laid_out(at_once_s, at_once);
+        const auto& l = at_once.panels.graph.shown;
+        if (l.links.empty() || (!reference.empty() && l.links.size() == reference.back().links.size())) continue;
+        chosen.push_back(step);
+        reference.push_back(l);
+    }
+    REQUIRE(chosen.size() == 3);
+    sliced_s.model.seek(chosen[0]);
+    frames_until_laid_out(sliced_s, sliced);
+    check_same(sliced.panels.graph.shown, reference[0]);
+    sliced_s.model.seek(chosen[1]);
+    draw_frames(sliced_s, sliced, 1);
+    REQUIRE(sliced.panels.graph.building);
+    const std::uint64_t second = sliced.panels.graph.next.generation;
+    sliced_s.model.seek(chosen[2]); // while the second is being laid out
+    int frames = 0;
+    while (sliced.panels.graph.building && frames < 100000) {
+        draw_frames(sliced_s, sliced, 1);
+        ++frames;
+        if (sliced.panels.graph.building) check_same(sliced.panels.graph.shown, reference[0]);
+    }
+    CHECK(sliced.panels.graph.shown.generation == second);
+    check_same(sliced.panels.graph.shown, reference[1]);
+    frames_until_laid_out(sliced_s, sliced);
+    check_same(sliced.panels.graph.shown, reference[2]);
+}
