@@ -3,6 +3,8 @@
 #include "app.hpp"
 #include "shell.hpp"
 
+#include <coroscope/inspector/report.hpp>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -133,6 +135,7 @@ bool update_loading(session& s, ui_state& ui) {
             problems += " - showing the " + std::to_string(s.model.trace().events.size()) + " complete events before the cut";
         s.add(message::level::warning, problems);
     }
+    if (auto skipped = inspector::skipped_events_text(s.model); !skipped.empty()) s.add(message::level::warning, path + ": " + skipped);
     if (!s.model.history().ended() && !r->report.truncated)
         s.add(message::level::info, "no trace_end: the program did not finish recording");
     reset_view(ui);

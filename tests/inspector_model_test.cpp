@@ -3,7 +3,9 @@
 #include "support.hpp"
 
 #include <coroscope/inspector/model.hpp>
+#include <coroscope/inspector/lints.hpp>
 #include <coroscope/inspector/report.hpp>
+#include <coroscope/inspector/stats.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -468,4 +470,34 @@ TEST_CASE("the event store's copy and move hold every event across several arena
     CHECK(copy.size() == events.size() + 1);
     CHECK(moved == events);
     CHECK(copy[events.size() - 1] == events.back());
+}
+
+TEST_CASE("model: an event naming a task id past max_task_id is not kept, and the rest still fold") {
+    // A damaged id (4e9) used to make every table indexed by task id allocate for it (bad_alloc).
+    test_support::event_builder b;
+    b.spawn(1, 0);
+    b.resume(1);
+    const std::size_t first = b.t.events.size(); // where the first damaged event goes
+    b.t.events.push_back(b.t.events.back());
+    b.t.events.back().kind = traces::event_kind::task_spawn;
+    b.t.events.back().task = 4'000'000'000u;
+    b.t.events.push_back(b.t.events.back());
+    b.t.events.back().task = 2;
+    b.t.events.back().a = 4'000'000'000u; // a spawn whose parent is the damaged id
+    b.spawn(3, 1);
+    b.suspend(1, traces::wait_reason::join, 3);
+    const std::size_t sent = b.t.events.size();
+    inspector::model m(b.t);
+    CHECK(m.skipped_events() == 2);
+    CHECK(m.first_skipped_at() == first);
+    CHECK(m.trace().events.size() == sent - 2);
+    CHECK(m.history().tasks().size() == 3);
+    CHECK(m.state().task(1)->state == inspector::task_state::waiting);
+    CHECK(inspector::skipped_events_text(m) ==
+          "2 events named a task id over 16777216 (field task, or a for a spawn or join: damaged) and were not kept; "
+          "the first came after event " + std::to_string(first) + " of those kept");
+    CHECK(inspector::skipped_events_text(inspector::model(test_support::event_builder{}.t)).empty());
+    // The answers over it: no allocation for the damaged id.
+    CHECK_NOTHROW(inspector::compute_stats(m));
+    CHECK_NOTHROW(inspector::run_lints(m));
 }

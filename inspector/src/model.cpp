@@ -35,7 +35,23 @@ void model::on_header(const traces::header& h) { m_trace.header = h; }
 
 void model::on_string(std::uint32_t id, std::string_view text) { m_trace.define_string(id, text); }
 
+bool model::names_impossible_task(const traces::event& e) {
+    using traces::event_kind;
+    if (e.task > max_task_id) return true;
+    // `a` names a task for a spawn (the parent) and a join (the joined task, or the one that ended).
+    const bool a_is_task = e.kind == event_kind::task_spawn ||
+                           ((e.kind == event_kind::task_suspend || e.kind == event_kind::task_ready) &&
+                            static_cast<traces::wait_reason>(e.code) == traces::wait_reason::join);
+    return a_is_task && e.a > max_task_id;
+}
+
 void model::fold(const traces::event& e) {
+    if (names_impossible_task(e)) [[unlikely]] {
+        // Every table is indexed by task id: folding it would allocate for ~id tasks (bad_alloc).
+        if (m_skipped_events == 0) m_first_skipped = m_trace.events.size();
+        ++m_skipped_events;
+        return;
+    }
     std::uint64_t index = m_trace.events.size();
     // The event count test first: most steps are far from the next checkpoint.
     if (e.kind == traces::event_kind::task_resume && index >= m_checkpoint_due) add_checkpoint_if_due();

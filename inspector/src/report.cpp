@@ -45,6 +45,14 @@ std::string describe_state(const model& m, const task_snapshot& t) {
     return out;
 }
 
+std::string skipped_events_text(const model& m) {
+    if (m.skipped_events() == 0) return "";
+    return std::to_string(m.skipped_events()) + " event" + (m.skipped_events() == 1 ? "" : "s") +
+           " named a task id over " + std::to_string(model::max_task_id) +
+           " (field task, or a for a spawn or join: damaged) and " + (m.skipped_events() == 1 ? "was" : "were") +
+           " not kept; the first came after event " + std::to_string(m.first_skipped_at()) + " of those kept";
+}
+
 std::string info_text(const model& m, const traces::read_report& report) {
     const stored_trace& t = m.trace();
     std::string out;

@@ -262,6 +262,9 @@ bool stats_builder::publish(const model& m, trace_stats& out, std::chrono::stead
         m_publish_task = m_publish_row = 0;
         m_publish_whole = out.tasks.size() != m_published_rows;
         if (m_publish_whole) out = trace_stats{};
+        // Room for every row at once: thousands of new tasks' rows would otherwise regrow (and copy)
+        // the table several times within one publication's steps.
+        out.tasks.reserve(h.tasks().size());
     }
     // The model may have grown since the last call (live: its drain goes on; the fold does not).
     if (m_tasks.size() < h.tasks().size() + 1) m_tasks.resize(h.tasks().size() + 1);

@@ -3,6 +3,7 @@
 // be read).
 #include "commands.hpp"
 
+#include <coroscope/inspector/report.hpp>
 #include <coroscope/inspector/lints.hpp>
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/traces/reader.hpp>
@@ -40,6 +41,8 @@ command add_lint(CLI::App& app) {
                 if (!problems.empty()) std::cerr << "coroscope-trace: " << problems << "\n";
                 if (loaded.report.fatal) return 2;
                 inspector::model m(loaded.trace);
+                if (auto skipped = inspector::skipped_events_text(m); !skipped.empty())
+                    std::cerr << "coroscope-trace: " << o->path << ": " << skipped << "\n";
                 inspector::lint_options opt;
                 opt.long_step_ns = static_cast<std::uint64_t>(o->long_step_ms * 1e6);
                 opt.starvation_ticks = o->starvation_ticks;

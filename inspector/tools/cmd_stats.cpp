@@ -2,6 +2,7 @@
 // ready-to-resume latency and waiting time by reason; then IO lanes per resource and failures.
 #include "commands.hpp"
 
+#include <coroscope/inspector/report.hpp>
 #include <coroscope/inspector/model.hpp>
 #include <coroscope/inspector/resources.hpp>
 #include <coroscope/inspector/stats.hpp>
@@ -29,6 +30,8 @@ command add_stats(CLI::App& app) {
                 if (!problems.empty()) std::cerr << "coroscope-trace: " << problems << "\n";
                 if (loaded.report.fatal) return 1;
                 inspector::model m(loaded.trace);
+                if (auto skipped = inspector::skipped_events_text(m); !skipped.empty())
+                    std::cerr << "coroscope-trace: " << o->path << ": " << skipped << "\n";
                 auto stats = inspector::compute_stats(m);
                 auto lanes = inspector::resource_lanes(m);
                 auto failures = inspector::task_failures(m);

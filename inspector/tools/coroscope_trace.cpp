@@ -56,12 +56,16 @@ int main(int argc, char** argv) {
     if (*info) {
         if (!load(info_path, loaded)) return 1;
         inspector::model m(loaded.trace);
+        if (auto skipped = inspector::skipped_events_text(m); !skipped.empty())
+            std::cerr << "coroscope-trace: " << info_path << ": " << skipped << "\n";
         std::cout << inspector::info_text(m, loaded.report);
         return 0;
     }
     if (*dump) {
         if (!load(dump_path, loaded)) return 1;
         inspector::model m(loaded.trace);
+        if (auto skipped = inspector::skipped_events_text(m); !skipped.empty())
+            std::cerr << "coroscope-trace: " << dump_path << ": " << skipped << "\n";
         if (dump_step > m.step_count()) {
             std::cerr << "coroscope-trace: " << dump_path << ": --at " << dump_step << " is past the last step ("
                       << m.step_count() << "); showing the end of the trace\n";

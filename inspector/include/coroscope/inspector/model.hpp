@@ -60,6 +60,15 @@ public:
     // Index of the first event not folded into state() (the step's task_resume, or events().size()).
     std::uint64_t cursor_event() const;
 
+    // Task ids index every table (history, snapshot, the answers' folds), so an id past this is
+    // damage, not a task: such an event is not kept (a 4-line trace naming task 4000000000 made
+    // every fold allocate for 4e9 tasks). How many were skipped, and where the first would have
+    // been (its index among the events kept).
+    static constexpr std::uint32_t max_task_id = 1u << 24;
+    std::uint64_t skipped_events() const { return m_skipped_events; }
+    std::uint64_t first_skipped_at() const { return m_first_skipped; }
+    static bool names_impossible_task(const traces::event& e);
+
     // Bytes held by the model's own tables (events, history, checkpoints, snapshots, undo log),
     // counted from their capacities: an estimate; the seek benchmark measures the allocator.
     std::size_t bytes_held() const;
@@ -86,6 +95,7 @@ private:
     std::vector<checkpoint> m_checkpoints; // in step order; the first is the empty state at step 0
     std::uint64_t m_checkpoint_due = 0; // events().size() before which no checkpoint is due
     std::vector<std::uint8_t> m_checkpoint_scratch; // the next checkpoint's bytes (capacity kept)
+    std::uint64_t m_skipped_events = 0, m_first_skipped = 0;
     // How to take back the events folded into m_state, for events [m_undo_base, events applied).
     std::deque<snapshot_undo> m_undo;
     std::uint64_t m_undo_base = 0;

@@ -11,6 +11,9 @@ namespace coroscope::inspector {
 
 // `coroscope-trace info`: header, counts by event kind, tasks, steps, ticks, duration.
 std::string info_text(const model& m, const traces::read_report& report);
+// "" when the model kept every event, else one line: how many events named a task id past
+// model::max_task_id (damage) and were not kept, and where the first would have been.
+std::string skipped_events_text(const model& m);
 
 // `coroscope-trace dump --at STEP`: every task known at the cursor with its state, wait reason and
 // nested stack (innermost last). The model's cursor says which step.
