@@ -8,18 +8,16 @@ namespace coroscope::inspector {
 wait_graph wait_graph_index::at(const model& m, std::uint64_t end) {
     const auto& events = m.trace().events;
     end = std::min<std::uint64_t>(end, events.size());
-    // Another trace in the same model (or one cut shorter): the points no longer describe it.
-    if (!m_points.empty()) {
-        const point& last = m_points.back();
-        if (last.event > events.size() || (last.event > 0 && !(events[last.event - 1] == last.before))) {
-            m_points.resize(1);
-            m_state_event = none;
-        }
-    }
-    // The last graph's fold, likewise (it may be past every point).
-    if (m_state_event != none && m_state_event > 0 &&
-        (m_state_event > events.size() || !(events[m_state_event - 1] == m_state_before)))
+    // A fold of events [0, event) still describes m when m has them and the last is the same:
+    // another trace put in the same model (or one cut shorter) starts the index again.
+    auto still_describes = [&](std::uint64_t event, const traces::event& before) {
+        return event == 0 || (event <= events.size() && events[event - 1] == before);
+    };
+    if (!m_points.empty() && !still_describes(m_points.back().event, m_points.back().before)) {
+        m_points.resize(1);
         m_state_event = none;
+    }
+    if (m_state_event != none && !still_describes(m_state_event, m_state_before)) m_state_event = none; // past every point
     if (m_points.empty()) {
         point first; // no event folded
         snapshot{}.save(first.state);
