@@ -90,8 +90,8 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
     cache.fold_seen_events = events;
     // Publish: in a replay and for the first answers at once; live, at the refresh interval (and
     // ten times the last publication's cost) in steps, each in a frame of its own, the folds
-    // waiting meanwhile: the stats' rows (as many frames as their deadline needs), then the
-    // lints, then the resource lanes. A trace whose last timestamp moved without new events is new
+    // waiting meanwhile: the stats' rows, the lints' findings, then the resource lanes (each as
+    // many frames as its deadline needs). A trace whose last timestamp moved without new events is new
     // too (the open waits' ends).
     auto publish = [&](clock::time_point deadline) {
         const auto start = clock::now();
@@ -104,8 +104,8 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
                 else more = false;
                 break;
             case 2:
-                cache.lints_fold.publish(m, cache.lints);
-                cache.publish_step = 3;
+                if (cache.lints_fold.publish(m, cache.lints, deadline)) cache.publish_step = 3;
+                else more = false;
                 break;
             default:
                 if (!cache.resources_fold.publish(cache.resources, deadline)) {

@@ -6,6 +6,7 @@
 #include "time_budget.hpp"
 
 #include <coroscope/inspector/live_client.hpp>
+#include <coroscope/inspector/page_reserve.hpp>
 #include <coroscope/inspector/model.hpp>
 
 #include <chrono>
@@ -141,6 +142,9 @@ private:
     std::string m_temp_dir;           // launched: removed at the end
     std::string m_program_name;       // basename, or the welcome's program name
     std::unique_ptr<inspector::live_client> m_client;
+    // While the link lives the model grows on the window's thread, inside frames: its next blocks
+    // are faulted in ahead on another thread (page_reserve.hpp says why).
+    inspector::page_reserve m_pages;
     std::chrono::steady_clock::time_point m_started;
     bool m_resume_after_welcome = false;
 

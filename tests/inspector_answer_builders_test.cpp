@@ -38,6 +38,7 @@ struct fed_counts {
     std::size_t findings = 0, lanes = 0, steps = 0; // of the final results, so the test shows it saw some
     std::size_t publish_calls = 0, publications = 0; // stats_builder::publish calls, and finished ones
     std::size_t lane_publish_calls = 0;               // resource_builder::publish calls
+    std::size_t lint_publish_calls = 0;               // lint_builder::publish calls
 };
 
 // What the GUI shows: the builders' results written in place by publish() into the same outputs
@@ -55,7 +56,16 @@ struct published {
             REQUIRE(calls < 100000);
         } while (!s.publish(m, stats, std::chrono::steady_clock::time_point::min()));
         CHECK_FALSE(s.publishing());
-        l.publish(m, lints);
+        // The findings stay as the last publication left them until the one under way ends.
+        const nlohmann::json before = inspector::lints_json(m, lints);
+        std::size_t lint_calls = 1;
+        while (!l.publish(m, lints, std::chrono::steady_clock::time_point::min())) {
+            CHECK(l.publishing());
+            CHECK(inspector::lints_json(m, lints) == before);
+            ++lint_calls;
+            REQUIRE(lint_calls < 100000);
+        }
+        CHECK_FALSE(l.publishing());
         std::size_t lane_calls = 0;
         do {
             ++lane_calls;
@@ -64,6 +74,7 @@ struct published {
         CHECK_FALSE(r.publishing());
         counts.publish_calls += calls;
         counts.lane_publish_calls += lane_calls;
+        counts.lint_publish_calls += lint_calls;
         ++counts.publications;
     }
     // Equal to the builders' results at the same point of their folds.
@@ -206,6 +217,26 @@ TEST_CASE("answer builders: a program's events fed a slice at a time give the ba
     }
     CHECK(test_support::live_counter::live == 0);
     CHECK(r.loop_close == 0);
+}
+
+TEST_CASE("answer builders: the end of a trace with many tasks alive is published in several calls, the findings unchanged until the last") {
+    // 200 tasks asleep when the trace ends, nobody joining them: 200 leaked tasks, all judged at the
+    // end, so one publication makes them all (16 per call when the deadline has passed).
+    test_support::event_builder b;
+    b.spawn(1, 0, "main");
+    b.resume(1);
+    for (std::uint32_t id = 2; id <= 201; ++id) b.spawn(id, 1, "sleeper");
+    b.suspend(1, traces::wait_reason::sleep, 0);
+    b.next_tick();
+    for (std::uint32_t id = 2; id <= 201; ++id) {
+        b.resume(id);
+        b.suspend(id, traces::wait_reason::sleep, 0);
+    }
+    b.end();
+    // published::publish checks that the shown findings stay as they were while publishing().
+    const fed_counts c = feed_in_slices(b.t, {150});
+    CHECK(c.findings == 201); // the sleepers and main
+    CHECK(c.lint_publish_calls >= c.publications + 201 / 16);
 }
 
 TEST_CASE("answer builders: publish() over many tasks takes several calls, and a model grown meanwhile is caught up") {

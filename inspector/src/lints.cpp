@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -93,7 +95,7 @@ struct lint_builder::state {
     std::vector<lint_finding> out; // the findings made while folding (result() adds the end's)
     snapshot s;
     lock_tracker locks;
-    std::vector<task_track> tr;
+    std::deque<task_track> tr; // by task id; a deque grows without copying (stats.hpp's m_tasks says why)
     std::map<std::uint32_t, std::uint64_t> last_signal_ts; // object -> last time a waiter was woken by it
     std::set<std::vector<std::uint32_t>> cycles_reported;
     // exception text id -> (task, ts) of every frame or task that ended by an exception with that text
@@ -118,6 +120,19 @@ struct lint_builder::state {
     std::size_t published_fold = 0, published_size = 0;
     std::vector<end_record> published_records; // sorted by (group, task)
     std::vector<order> published_order;         // parallel to the published findings
+    // A publication under way (publish() returned false): what it found to change when it began,
+    // and the new findings made so far; `out` changes only when it ends.
+    struct pending_publication {
+        bool active = false;
+        std::vector<end_record> records;  // the end's, as the publication found them (sorted)
+        std::vector<end_record> gone;     // published, now changed or not found any more (sorted)
+        std::vector<std::size_t> added;   // indices in `records` of those to make
+        std::size_t made = 0;             // of `added`
+        std::size_t fold_end = 0;         // the fold's findings it took: [published_fold, fold_end)
+        std::vector<std::pair<order, lint_finding>> fresh;
+    } pending;
+    void begin_publication(const model& m);
+    void end_publication(std::vector<lint_finding>& out);
     void end_records(const model& m, std::vector<end_record>& records) const;
 
     task_track& track(std::uint32_t id) {
@@ -154,7 +169,7 @@ void lint_builder::feed(const model& m, std::uint64_t end) {
 void lint_builder::state::apply(const model& m, const traces::event& e) {
     if (e.task != 0) track(e.task);
     // A join names a task in `a` (the joined task; the ended joinee as waker): make room for it
-    // before references into `tr` are taken below.
+    // before it is looked up below.
     if ((e.kind == event_kind::task_suspend || e.kind == event_kind::task_ready) &&
         static_cast<wait_reason>(e.code) == wait_reason::join && e.a != 0)
         track(e.a);
@@ -355,90 +370,123 @@ std::vector<lint_finding> lint_builder::result(const model& m) const {
     return out;
 }
 
-void lint_builder::publish(const model& m, std::vector<lint_finding>& out) {
+bool lint_builder::publishing() const { return m_state->pending.active; }
+
+bool lint_builder::publish(const model& m, std::vector<lint_finding>& out, std::chrono::steady_clock::time_point deadline) {
     state& st = *m_state;
-    using order = state::order;
     if (out.size() != st.published_size || st.published_order.size() != out.size()) { // not the last publication
         out.clear();
         st.published_order.clear();
         st.published_records.clear();
         st.published_fold = 0;
+        st.published_size = 0;
+        st.pending = {};
     }
+    if (!st.pending.active) st.begin_publication(m);
+    // The findings are made a few between looks at the clock: each is a sentence (a few us).
+    constexpr std::size_t per_look = 16;
+    state::pending_publication& p = st.pending;
+    while (p.made < p.added.size()) {
+        for (std::size_t k = 0; k < per_look && p.made < p.added.size(); ++k, ++p.made) {
+            const end_record& r = p.records[p.added[p.made]];
+            p.fresh.push_back({state::order{r.step, true, r.group, r.task, 0}, end_finding(m, r)});
+        }
+        if (p.made < p.added.size() && std::chrono::steady_clock::now() >= deadline) return false;
+    }
+    st.end_publication(out);
+    return true;
+}
+
+void lint_builder::state::begin_publication(const model& m) {
+    pending_publication& p = pending;
+    std::vector<end_record> records = std::move(p.records); // the last but one publication's memory, kept
+    p = {};
+    p.active = true;
     // The end's findings again, as records: only those that changed are made and placed again.
-    std::vector<end_record> records;
-    st.end_records(m, records);
-    std::sort(records.begin(), records.end(), [](const end_record& a, const end_record& b) { return a.before(b); });
-    std::vector<end_record> gone;   // published, now changed or not found any more
-    std::vector<const end_record*> added;
-    {
-        const std::vector<end_record>& old = st.published_records;
-        std::size_t i = 0, j = 0;
-        while (i < old.size() || j < records.size()) {
-            if (j == records.size() || (i < old.size() && old[i].before(records[j]))) {
-                gone.push_back(old[i++]);
-            } else if (i == old.size() || records[j].before(old[i])) {
-                added.push_back(&records[j++]);
-            } else {
-                if (!(old[i] == records[j])) {
-                    gone.push_back(old[i]);
-                    added.push_back(&records[j]);
-                }
-                ++i;
-                ++j;
+    // Fresh memory costs a page fault per 4 KiB as it is first written (12 us each on the VMs we
+    // measure on): the records go into memory kept from earlier publications, grown once.
+    p.records = std::move(records);
+    p.records.clear();
+    p.records.reserve(tr.size());
+    end_records(m, p.records);
+    std::sort(p.records.begin(), p.records.end(), [](const end_record& a, const end_record& b) { return a.before(b); });
+    const std::vector<end_record>& old = published_records;
+    std::size_t i = 0, j = 0;
+    while (i < old.size() || j < p.records.size()) {
+        if (j == p.records.size() || (i < old.size() && old[i].before(p.records[j]))) {
+            p.gone.push_back(old[i++]);
+        } else if (i == old.size() || p.records[j].before(old[i])) {
+            p.added.push_back(j++);
+        } else {
+            if (!(old[i] == p.records[j])) {
+                p.gone.push_back(old[i]);
+                p.added.push_back(j);
             }
+            ++i;
+            ++j;
         }
     }
-    if (!gone.empty()) { // take them out, keeping the order of the rest
+    // The fold's findings since the last publish (copies: the fold keeps its own).
+    p.fold_end = out.size();
+    p.fresh.reserve(p.fold_end - published_fold + p.added.size());
+    for (std::size_t k = published_fold; k < p.fold_end; ++k) p.fresh.push_back({order{out[k].step, false, 0, 0, k}, out[k]});
+}
+
+void lint_builder::state::end_publication(std::vector<lint_finding>& shown) {
+    pending_publication& p = pending;
+    if (!p.gone.empty()) { // take them out, keeping the order of the rest
         auto is_gone = [&](const order& o) {
-            return o.end && std::binary_search(gone.begin(), gone.end(), end_record{o.group, o.task},
+            return o.end && std::binary_search(p.gone.begin(), p.gone.end(), end_record{o.group, o.task},
                                                [](const end_record& a, const end_record& b) { return a.before(b); });
         };
         std::size_t kept = 0;
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            if (is_gone(st.published_order[i])) continue;
+        for (std::size_t i = 0; i < shown.size(); ++i) {
+            if (is_gone(published_order[i])) continue;
             if (kept != i) {
-                out[kept] = std::move(out[i]);
-                st.published_order[kept] = st.published_order[i];
+                shown[kept] = std::move(shown[i]);
+                published_order[kept] = published_order[i];
             }
             ++kept;
         }
-        out.resize(kept);
-        st.published_order.resize(kept);
+        shown.resize(kept);
+        published_order.resize(kept);
     }
-    // What is new: the fold's findings since the last publish (copies: the fold keeps its own) and
-    // the end's that changed, each with its place in run_lints' order (a stable sort by step of the
-    // fold's findings, then the end's).
-    std::vector<std::pair<order, lint_finding>> fresh;
-    for (std::size_t i = st.published_fold; i < st.out.size(); ++i)
-        fresh.push_back({order{st.out[i].step, false, 0, 0, i}, st.out[i]});
-    for (const end_record* r : added) fresh.push_back({order{r->step, true, r->group, r->task, 0}, end_finding(m, *r)});
-    st.published_fold = st.out.size();
-    st.published_records = std::move(records);
-    std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    if (!fresh.empty() && !out.empty() && fresh.front().first < st.published_order.back()) {
+    // Each new finding at its place in run_lints' order (a stable sort by step of the fold's
+    // findings, then the end's); sorted as indices, so that a finding moves once.
+    std::vector<std::uint32_t> by_order(p.fresh.size());
+    for (std::size_t k = 0; k < by_order.size(); ++k) by_order[k] = static_cast<std::uint32_t>(k);
+    std::sort(by_order.begin(), by_order.end(), [&](std::uint32_t a, std::uint32_t b) { return p.fresh[a].first < p.fresh[b].first; });
+    if (!by_order.empty() && !shown.empty() && p.fresh[by_order.front()].first < published_order.back()) {
         std::vector<lint_finding> merged;
         std::vector<order> merged_order;
-        merged.reserve(out.size() + fresh.size());
-        merged_order.reserve(out.size() + fresh.size());
+        merged.reserve(shown.size() + by_order.size());
+        merged_order.reserve(shown.size() + by_order.size());
         std::size_t i = 0, j = 0;
-        while (i < out.size() || j < fresh.size()) {
-            if (j < fresh.size() && (i == out.size() || fresh[j].first < st.published_order[i])) {
-                merged_order.push_back(fresh[j].first);
-                merged.push_back(std::move(fresh[j++].second));
+        while (i < shown.size() || j < by_order.size()) {
+            if (j < by_order.size() && (i == shown.size() || p.fresh[by_order[j]].first < published_order[i])) {
+                auto& [o, f] = p.fresh[by_order[j++]];
+                merged_order.push_back(o);
+                merged.push_back(std::move(f));
             } else {
-                merged_order.push_back(st.published_order[i]);
-                merged.push_back(std::move(out[i++]));
+                merged_order.push_back(published_order[i]);
+                merged.push_back(std::move(shown[i++]));
             }
         }
-        out.swap(merged);
-        st.published_order.swap(merged_order);
+        shown.swap(merged);
+        published_order.swap(merged_order);
     } else { // the usual case live: all after what was published
-        for (auto& [o, f] : fresh) {
-            st.published_order.push_back(o);
-            out.push_back(std::move(f));
+        for (std::uint32_t k : by_order) {
+            auto& [o, f] = p.fresh[k];
+            published_order.push_back(o);
+            shown.push_back(std::move(f));
         }
     }
-    st.published_size = out.size();
+    published_fold = p.fold_end;
+    published_records.swap(p.records);
+    published_size = shown.size();
+    std::vector<end_record> spare = std::move(p.records); // the next publication's records go there
+    p = {};
+    p.records = std::move(spare);
 }
 
 namespace {

@@ -1,4 +1,5 @@
 #include <coroscope/inspector/page_block.hpp>
+#include <coroscope/inspector/page_reserve.hpp>
 
 #include <sys/mman.h>
 
@@ -14,6 +15,14 @@ page_block::page_block(std::size_t bytes) {
         m_bytes = bytes;
         return;
     }
+    m_huge = true;
+    if (bytes == huge) { // the tables' usual block: one made ready (faulted in) on another thread
+        if (void* p = page_reserve::take()) {
+            m_data = static_cast<std::uint8_t*>(p);
+            m_bytes = huge;
+            return;
+        }
+    }
     // Whole 2 MiB pages, aligned, from the allocator (so that it counts them, and sanitizers see
     // them): a fresh block this big is mapped on its own, and the advice makes its pages huge.
     const std::size_t size = (bytes + huge - 1) / huge * huge;
@@ -23,7 +32,6 @@ page_block::page_block(std::size_t bytes) {
     ::madvise(p, size, MADV_HUGEPAGE);
     m_data = static_cast<std::uint8_t*>(p);
     m_bytes = size;
-    m_huge = true;
 }
 
 void page_block::release() noexcept {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -67,7 +68,13 @@ public:
     // are added (the rest stay, moved at most), those judged at the end are made again. Its cost
     // follows the new findings, the tasks and one pass of moves, never a copy of every finding.
     // `out` must be what the last publish left, else it is rebuilt whole.
-    void publish(const model& m, std::vector<lint_finding>& out);
+    // Live, in pieces: the end's findings that changed are made a few at a time (the end of a trace
+    // with 10 000 tasks alive makes as many); once `deadline` passed it returns false, `out`
+    // untouched; call again (without feeding in between) until it returns true, then out ==
+    // result(m) and `out` changed in that last call only.
+    bool publish(const model& m, std::vector<lint_finding>& out,
+                 std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+    bool publishing() const; // a publish() returned false and is not finished
     // The wait-for graph after the events fed so far (the fold keeps the state and the lock holders
     // it needs anyway): once every event of m was fed, == wait_graph_at(m) with the cursor at the end.
     wait_graph graph() const;
