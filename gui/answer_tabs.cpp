@@ -88,11 +88,11 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
                                                             : cache.fold_idle_budget_s;
     const auto work_start = clock::now();
     cache.fold_seen_events = events;
-    // Publish: in a replay and for the first answers at once; live, at the refresh interval (and
-    // ten times the last publication's cost) in steps, each in a frame of its own, the folds
-    // waiting meanwhile: the stats' rows, the lints' findings, then the resource lanes (each as
-    // many frames as its deadline needs). A trace whose last timestamp moved without new events is new
-    // too (the open waits' ends).
+    // Publish: in a replay at once; live, the first answers after the first frame's fold, then at
+    // the refresh interval (and ten times the last publication's cost), in steps against the
+    // frame's deadline, the folds waiting meanwhile: the stats' rows, the lints' findings, then the
+    // resource lanes (each as many frames as its deadline needs). A trace whose last timestamp
+    // moved without new events is new too (the open waits' ends).
     auto publish = [&](clock::time_point deadline) {
         const auto start = clock::now();
         if (cache.publish_step == 0) cache.publishing_cost_s = 0, cache.publish_step = 1;
@@ -153,10 +153,9 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
                 }, stopped);
                 fed = cache.stats_fold.next();
             }
-            // The first answers at once and whole (of one frame's fold at most); later ones start
-            // in a frame that did not fold.
-            if (first) publish(clock::time_point::max());
-            else if (publish_now) publish(deadline);
+            // The first answers as soon as one frame's fold is in (in steps too: thousands of tasks
+            // can be known by then); later ones start in a frame that did not fold.
+            if (first || publish_now) publish(deadline);
         }
         fed = cache.stats_fold.next();
         if (frame) frame->spend(std::chrono::duration<double>(clock::now() - work_start).count());

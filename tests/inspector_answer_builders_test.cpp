@@ -239,6 +239,28 @@ TEST_CASE("answer builders: the end of a trace with many tasks alive is publishe
     CHECK(c.lint_publish_calls >= c.publications + 201 / 16);
 }
 
+TEST_CASE("answer builders: a lane's many new episodes are published in pieces, and the lanes end equal to the batch ones") {
+    // One task waiting on one stream 10 000 times (io_wait, io_ready, resume): 10 000 episodes in
+    // one lane, more than one call copies (4096 a piece) when the deadline has passed.
+    test_support::event_builder b;
+    b.spawn(1, 0, "main");
+    b.resume(1);
+    b.suspend(1, traces::wait_reason::sleep, 0);
+    b.spawn(2, 1, "reader");
+    for (std::uint32_t k = 0; k < 10'000; ++k) {
+        b.next_tick();
+        b.resume(2);
+        b.add(traces::event_kind::io_wait, 2, 0, 1);
+        b.suspend(2, traces::wait_reason::io, 1, 10 + k % 50);
+        b.add(traces::event_kind::io_ready, 2, 0, 1, 64);
+        b.ready(2, traces::wait_reason::io);
+    }
+    b.end();
+    const fed_counts c = feed_in_slices(b.t, {b.t.events.size()});
+    CHECK(c.lanes == 1);
+    CHECK(c.lane_publish_calls >= c.publications + 2); // the last publication took 3 calls at least
+}
+
 TEST_CASE("answer builders: publish() over many tasks takes several calls, and a model grown meanwhile is caught up") {
     // 300 tasks spawned by task 1, each stepping a few times with its own durations, waiting on
     // one of 20 streams (io_wait, io_ready, resume), some failing; then the end of the trace.

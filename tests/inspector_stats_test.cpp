@@ -127,6 +127,40 @@ TEST_CASE("stats: a duration_set's summary equals summarize() small and bucketed
     }
 }
 
+TEST_CASE("stats: a duration_set with most values in one narrow range splits its buckets, and its summary stays exact") {
+    // 300 000 values, nine in ten within 16 us of 1 ms (one top bucket's range), the rest spread;
+    // equal runs too. Asked as it grows: equal to summarize(), and no bucket a summary sorts holds
+    // more than split_from values (one-value buckets hold a count only).
+    std::vector<std::uint64_t> all;
+    std::uint64_t x = 987654321;
+    for (std::size_t i = 0; i < 300'000; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        if (i % 10 == 9) all.push_back(x >> 36);                      // spread, up to 2^28
+        else if (i % 10 == 8) all.push_back(1'000'000);               // one value again and again
+        else all.push_back(1'000'000 + ((x >> 33) % 16'384));         // the narrow range
+    }
+    inspector::duration_set set;
+    std::vector<std::uint64_t> added;
+    std::size_t asked = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        set.add(all[i]);
+        added.push_back(all[i]);
+        if (i % 29'989 == 0 || i + 1 == all.size()) {
+            INFO("values: " << added.size());
+            check_same_summary(set.summary(), inspector::summarize(added));
+            CHECK(set.largest_bucket() <= inspector::duration_set::split_from);
+            ++asked;
+        }
+    }
+    CHECK(asked == 12); // every 29 989th value, and the last
+    // Copies and add_all carry split buckets and one-value counts whole.
+    inspector::duration_set copy = set, merged;
+    merged.add_all(set);
+    check_same_summary(copy.summary(), inspector::summarize(added));
+    check_same_summary(merged.summary(), inspector::summarize(added));
+    CHECK(merged.size() == added.size());
+}
+
 TEST_CASE("resources: io_wait -> io_ready -> resume lane with readiness-to-resume latency") {
     traces::trace t;
     t.strings.push_back("tcp 1 -> 2");

@@ -112,9 +112,13 @@ bool resource_builder::publish(std::vector<resource_lane>& out, std::chrono::ste
         m_changed.clear();
         m_publishing = true;
     }
-    // Then the changed lanes in id order until the deadline (at least one per call).
+    // Then the changed lanes in id order until the deadline (at least one piece per call). A lane's
+    // new episodes go over in pieces too: a busy lane can gain tens of thousands between two
+    // publications while the folds catch up (milliseconds to copy).
+    constexpr std::size_t episodes_per_look = 4096;
     auto next = m_dirty.begin();
-    for (std::size_t n = 1; next != m_dirty.end(); ++next, ++n) {
+    bool stopped = false;
+    for (std::size_t n = 1; next != m_dirty.end() && !stopped; ++n) {
         if (n > 1 && std::chrono::steady_clock::now() >= deadline) break; // a lane can cost ~0.2 ms
         const std::uint32_t id = *next;
         const resource_lane& l = m_lanes.at(id);
@@ -127,10 +131,20 @@ bool resource_builder::publish(std::vector<resource_lane>& out, std::chrono::ste
         r->open_ts = l.open_ts;
         r->close_ts = l.close_ts;
         r->unwaited_ready = l.unwaited_ready;
-        r->episodes.insert(r->episodes.end(), l.episodes.begin() + static_cast<std::ptrdiff_t>(published), l.episodes.end());
-        published = l.episodes.size();
+        while (published < l.episodes.size()) {
+            const std::size_t to = std::min(l.episodes.size(), published + episodes_per_look);
+            r->episodes.insert(r->episodes.end(), l.episodes.begin() + static_cast<std::ptrdiff_t>(published),
+                               l.episodes.begin() + static_cast<std::ptrdiff_t>(to));
+            published = to;
+            if (published < l.episodes.size() && std::chrono::steady_clock::now() >= deadline) {
+                stopped = true; // this lane stays dirty: the next call goes on from `published`
+                break;
+            }
+        }
+        if (stopped) break;
         auto lat = m_latencies.find(id);
         r->ready_to_resume = lat == m_latencies.end() ? latency_summary{} : lat->second.summary();
+        ++next;
     }
     m_dirty.erase(m_dirty.begin(), next);
     m_published_lanes = out.size();

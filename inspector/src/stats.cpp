@@ -77,10 +77,41 @@ std::size_t rank_of(double p, std::size_t n) {
 
 } // namespace
 
+namespace {
+
+// The range of top-level bucket i (bucket_index): below 128 one value; above, 1/64 of a power of two.
+void top_range(std::size_t i, std::uint64_t& low, unsigned& shift) {
+    if (i < 128) {
+        low = i;
+        shift = 0;
+        return;
+    }
+    const unsigned msb = 7 + static_cast<unsigned>((i - 128) / 64);
+    shift = msb - 6;
+    low = (std::uint64_t{64} + (i - 128) % 64) << shift;
+}
+
+// The parts a bucket of 2^shift values splits into: 64, or one per value when it spans fewer.
+unsigned part_shift(unsigned shift) { return shift >= 6 ? shift - 6 : 0; }
+
+} // namespace
+
 template <class F> void duration_set::for_each(F f) const {
     for (std::uint64_t v : m_values) f(v);
-    for (const bucket& b : m_buckets)
-        for (std::uint64_t v : b.values) f(v);
+    // Depth first; a one-value bucket gives its value `count` times.
+    std::vector<const bucket*> todo;
+    for (const bucket& b : m_buckets) todo.push_back(&b);
+    while (!todo.empty()) {
+        const bucket* b = todo.back();
+        todo.pop_back();
+        if (!b->parts.empty()) {
+            for (const bucket& p : b->parts) todo.push_back(&p);
+        } else if (b->shift == 0) {
+            for (std::size_t k = 0; k < b->count; ++k) f(b->low);
+        } else {
+            for (std::uint64_t v : b->values) f(v);
+        }
+    }
 }
 
 void duration_set::add_all(const duration_set& other) {
@@ -91,14 +122,62 @@ void duration_set::to_buckets() {
     std::vector<std::uint64_t> values;
     values.swap(m_values);
     m_sorted = 0;
-    m_buckets.resize(bucket_index(m_max) + 1);
     for (std::uint64_t v : values) add_to_bucket(v);
 }
 
 void duration_set::add_to_bucket(std::uint64_t v) {
     const std::size_t i = bucket_index(v);
-    if (i >= m_buckets.size()) m_buckets.resize(i + 1);
-    m_buckets[i].values.push_back(v);
+    if (i >= m_buckets.size()) {
+        const std::size_t old = m_buckets.size();
+        m_buckets.resize(i + 1);
+        for (std::size_t k = old; k <= i; ++k) top_range(k, m_buckets[k].low, m_buckets[k].shift);
+    }
+    add_to(m_buckets[i], v);
+}
+
+void duration_set::add_to(bucket& top, std::uint64_t v) {
+    bucket* b = &top;
+    while (!b->parts.empty()) {
+        ++b->count;
+        const unsigned ps = part_shift(b->shift);
+        b = &b->parts[static_cast<std::size_t>((v - b->low) >> ps)];
+    }
+    ++b->count;
+    if (b->shift == 0) return; // one value: the count says it all
+    b->values.push_back(v);
+    if (b->values.size() > split_from) split(*b);
+}
+
+void duration_set::split(bucket& b) {
+    const unsigned ps = part_shift(b.shift);
+    b.parts.resize(std::size_t{1} << (b.shift - ps));
+    for (std::size_t k = 0; k < b.parts.size(); ++k) {
+        b.parts[k].low = b.low + (static_cast<std::uint64_t>(k) << ps);
+        b.parts[k].shift = ps;
+    }
+    for (std::uint64_t v : b.values) {
+        bucket& p = b.parts[static_cast<std::size_t>((v - b.low) >> ps)];
+        ++p.count;
+        if (p.shift != 0) p.values.push_back(v);
+    }
+    // A part can hold them all again (values close together): it splits in turn.
+    for (bucket& p : b.parts)
+        if (p.values.size() > split_from) split(p);
+    std::vector<std::uint64_t>().swap(b.values);
+    b.sorted = 0;
+}
+
+std::size_t duration_set::largest_bucket() const {
+    std::size_t largest = m_buckets.empty() ? m_values.size() : 0;
+    std::vector<const bucket*> todo;
+    for (const bucket& b : m_buckets) todo.push_back(&b);
+    while (!todo.empty()) {
+        const bucket* b = todo.back();
+        todo.pop_back();
+        for (const bucket& p : b->parts) todo.push_back(&p);
+        largest = std::max(largest, b->values.size());
+    }
+    return largest;
 }
 
 latency_summary duration_set::summary() {
@@ -115,17 +194,32 @@ latency_summary duration_set::summary() {
         for (std::size_t k = 0; k < ranks.size(); ++k) *into[k] = m_values[ranks[k] - 1];
         return s;
     }
-    // The bucket holding each rank (ranks ascending), then that rank inside it.
-    std::size_t k = 0, below = 0;
-    for (bucket& b : m_buckets) {
-        const std::size_t count = b.values.size();
-        while (k < ranks.size() && ranks[k] <= below + count) {
-            sort_in(b.values, b.sorted);
-            *into[k] = b.values[ranks[k] - below - 1];
-            ++k;
+    // Each rank: down the counts to the bucket holding it, then that rank inside it.
+    for (std::size_t k = 0; k < ranks.size(); ++k) {
+        std::size_t rank = ranks[k]; // 1-based, among the values of the buckets looked at
+        std::vector<bucket>* level = &m_buckets;
+        for (;;) {
+            bucket* hit = nullptr;
+            for (bucket& b : *level) {
+                if (rank <= b.count) {
+                    hit = &b;
+                    break;
+                }
+                rank -= b.count;
+            }
+            if (!hit) break; // cannot happen: the counts add up to m_count
+            if (!hit->parts.empty()) {
+                level = &hit->parts;
+                continue;
+            }
+            if (hit->shift == 0) {
+                *into[k] = hit->low;
+            } else {
+                sort_in(hit->values, hit->sorted);
+                *into[k] = hit->values[rank - 1];
+            }
+            break;
         }
-        if (k == ranks.size()) break;
-        below += count;
     }
     return s;
 }
@@ -246,7 +340,6 @@ trace_stats stats_builder::result(const model& m) {
     trace_stats out;
     // Only the tasks the history knows are reported (and make the totals).
     if (m_tasks.size() < h.tasks().size() + 1) m_tasks.resize(h.tasks().size() + 1);
-    out.tasks.reserve(h.tasks().size());
     for (const task_history& th : h.tasks()) {
         if (!th.known) continue;
         fill_row(h, th, m_tasks[th.id], out.tasks.emplace_back(), true);
@@ -262,9 +355,6 @@ bool stats_builder::publish(const model& m, trace_stats& out, std::chrono::stead
         m_publish_task = m_publish_row = 0;
         m_publish_whole = out.tasks.size() != m_published_rows;
         if (m_publish_whole) out = trace_stats{};
-        // Room for every row at once: thousands of new tasks' rows would otherwise regrow (and copy)
-        // the table several times within one publication's steps.
-        out.tasks.reserve(h.tasks().size());
     }
     // The model may have grown since the last call (live: its drain goes on; the fold does not).
     if (m_tasks.size() < h.tasks().size() + 1) m_tasks.resize(h.tasks().size() + 1);

@@ -61,8 +61,9 @@ public:
     // the last publish only what changed: episodes appended, the episodes an io_ready or a resume
     // completed rewritten, the latency summary redone. Its cost follows what changed, not the
     // trace. `out` must be what the last publish left, else it is rebuilt whole.
-    // Live, in pieces: once `deadline` passed it returns false (after one lane at least); call again
-    // (without feeding in between) until it returns true, then out == result().
+    // Live, in pieces: once `deadline` passed it returns false (after one piece at least: a lane, or
+    // 4096 of a lane's new episodes); call again (without feeding in between) until it returns
+    // true, then out == result().
     bool publish(std::vector<resource_lane>& out,
                  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
     bool publishing() const { return m_publishing; } // a publish() returned false and is not finished

@@ -30,11 +30,15 @@ latency_summary summarize(std::vector<std::uint64_t> values);
 // arrive. A small set keeps its values in one vector, sorted only when a summary is asked for (the
 // ones added since the last summary sorted and merged into the sorted rest). Past
 // bucketed_from values they go to buckets by their top bits instead (each bucket holds one value
-// below 128, else a 1/64 slice of a power of two), so a summary walks the bucket counts and sorts
-// only the buckets that hold the ranks asked for: its cost follows the buckets, not the set.
+// below 128, else a 1/64 slice of a power of two). A bucket that grows past split_from values
+// splits into 64 narrower ones (by the next six bits), down to buckets of one value, which keep
+// only a count. A summary walks the counts to the buckets holding the ranks asked for and sorts
+// only those: at most split_from values each, however many were added (a live resource lane or
+// the totals row gains millions between two summaries, most of them in a few buckets).
 class duration_set {
 public:
     static constexpr std::size_t bucketed_from = 4096;
+    static constexpr std::size_t split_from = 4096;
     void add(std::uint64_t v) {
         ++m_count;
         m_total += v;
@@ -49,14 +53,22 @@ public:
     void add_all(const duration_set& other); // other's values too (in any order)
     std::size_t size() const { return m_count; }
     latency_summary summary(); // == summarize(every value added)
+    // The most values a summary may have to sort in one bucket now (what bounds its cost).
+    std::size_t largest_bucket() const;
 
 private:
     struct bucket {
-        std::vector<std::uint64_t> values; // [0, sorted) sorted, the rest as added
+        std::uint64_t low = 0;      // its values are in [low, low + 2^shift)
+        unsigned shift = 0;         // 0: one value (`low`), kept as a count only
+        std::size_t count = 0;      // values in it (and in its parts)
+        std::vector<std::uint64_t> values; // not split: [0, sorted) sorted, the rest as added
         std::size_t sorted = 0;
+        std::vector<bucket> parts;  // split: by the next bits of the value, in value order
     };
     void to_buckets();
     void add_to_bucket(std::uint64_t v);
+    static void add_to(bucket& b, std::uint64_t v);
+    static void split(bucket& b);
     template <class F> void for_each(F f) const; // every value, in no order
 
     std::vector<std::uint64_t> m_values; // small: [0, m_sorted) sorted, the rest as added
@@ -84,7 +96,9 @@ struct task_stats {
 };
 
 struct trace_stats {
-    std::vector<task_stats> tasks; // known tasks, by id
+    // Known tasks, by id. A deque: published live in place, it gains thousands of rows, and a
+    // vector would move every row into fresh memory as it grew (milliseconds of page faults).
+    std::deque<task_stats> tasks;
     task_stats total;              // every step and latency of every task together
     std::uint64_t duration_ns = 0; // last ts - first ts
 };
