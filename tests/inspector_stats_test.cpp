@@ -84,6 +84,29 @@ TEST_CASE("stats: percentiles by nearest rank") {
     CHECK(inspector::summarize({}).count == 0);
 }
 
+namespace {
+// Adds `values` one at a time to `set`; after every `every`-th, the last and the `also`-th, its
+// summary must equal summarize() of what was added so far, and `more(set)` runs. Returns how many
+// times it looked.
+template <class More>
+std::size_t check_as_it_grows(inspector::duration_set& set, const std::vector<std::uint64_t>& values, std::size_t every,
+                              std::size_t also, More more) {
+    std::vector<std::uint64_t> added;
+    std::size_t asked = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        set.add(values[i]);
+        added.push_back(values[i]);
+        if (i % every == 0 || i + 1 == values.size() || i + 1 == also) {
+            INFO("values: " << added.size());
+            check_same_summary(set.summary(), inspector::summarize(added));
+            more(set);
+            ++asked;
+        }
+    }
+    return asked;
+}
+} // namespace
+
 TEST_CASE("stats: a duration_set's summary equals summarize() small and bucketed, asked as it grows") {
     // Values spread over many powers of two, runs of equal ones, small exact ones and huge ones,
     // added in a scrambled order; asked at sizes below and above bucketed_from.
@@ -100,25 +123,14 @@ TEST_CASE("stats: a duration_set's summary equals summarize() small and bucketed
         }
     }
     inspector::duration_set set;
-    std::vector<std::uint64_t> added;
-    std::size_t asked = 0;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        set.add(all[i]);
-        added.push_back(all[i]);
-        if (i % 997 == 0 || i + 1 == all.size() || i + 1 == inspector::duration_set::bucketed_from) {
-            INFO("values: " << added.size());
-            const inspector::latency_summary got = set.summary(), want = inspector::summarize(added);
-            check_same_summary(got, want);
-            ++asked;
-        }
-    }
-    CHECK(asked > 10);
+    CHECK(check_as_it_grows(set, all, 997, inspector::duration_set::bucketed_from, [](const auto&) {}) > 10);
     // add_all from a bucketed set into a small one, and the reverse.
     inspector::duration_set small;
     small.add(5);
     small.add_all(set);
     inspector::duration_set into_big = set;
     into_big.add(5);
+    std::vector<std::uint64_t> added = all;
     added.push_back(5);
     const inspector::latency_summary want = inspector::summarize(added);
     for (inspector::duration_set* d : {&small, &into_big}) {
@@ -140,25 +152,16 @@ TEST_CASE("stats: a duration_set with most values in one narrow range splits its
         else all.push_back(1'000'000 + ((x >> 33) % 16'384));         // the narrow range
     }
     inspector::duration_set set;
-    std::vector<std::uint64_t> added;
-    std::size_t asked = 0;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        set.add(all[i]);
-        added.push_back(all[i]);
-        if (i % 29'989 == 0 || i + 1 == all.size()) {
-            INFO("values: " << added.size());
-            check_same_summary(set.summary(), inspector::summarize(added));
-            CHECK(set.largest_bucket() <= inspector::duration_set::split_from);
-            ++asked;
-        }
-    }
+    const std::size_t asked = check_as_it_grows(set, all, 29'989, 0, [](const inspector::duration_set& d) {
+        CHECK(d.largest_bucket() <= inspector::duration_set::split_from);
+    });
     CHECK(asked == 12); // every 29 989th value, and the last
     // Copies and add_all carry split buckets and one-value counts whole.
     inspector::duration_set copy = set, merged;
     merged.add_all(set);
-    check_same_summary(copy.summary(), inspector::summarize(added));
-    check_same_summary(merged.summary(), inspector::summarize(added));
-    CHECK(merged.size() == added.size());
+    check_same_summary(copy.summary(), inspector::summarize(all));
+    check_same_summary(merged.summary(), inspector::summarize(all));
+    CHECK(merged.size() == all.size());
 }
 
 TEST_CASE("resources: io_wait -> io_ready -> resume lane with readiness-to-resume latency") {
