@@ -58,6 +58,7 @@ void restart_folds_if_replaced(const inspector::model& m, answers_cache& cache) 
     cache.trace_last_ts = answers_cache::none;
     cache.fold_seen_events = 0;
     cache.publish_step = 0; // a publication under way was of the other model's folds
+    cache.trace_span_s = 0;
 }
 
 void feed_folds(const inspector::model& m, answers_cache& cache, std::uint64_t to) {
@@ -95,7 +96,11 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
     // moved without new events is new too (the open waits' ends).
     auto publish = [&](clock::time_point deadline) {
         const auto start = clock::now();
-        if (cache.publish_step == 0) cache.publishing_cost_s = 0, cache.publish_step = 1;
+        if (cache.publish_step == 0) {
+            cache.publishing_cost_s = 0;
+            cache.publish_step = 1;
+            cache.publish_started_s = now_s;
+        }
         bool more = true;
         while (more) {
             switch (cache.publish_step) {
@@ -126,6 +131,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
         if (cache.publish_step == 0) {
             cache.trace_cost_s = cache.publishing_cost_s;
             cache.trace_computed_s = now_s;
+            cache.trace_span_s = now_s - cache.publish_started_s;
         }
     };
     if (!live) {
@@ -139,7 +145,8 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
         } else {
             const bool first = cache.trace_events == answers_cache::none;
             const bool due =
-                now_s - cache.trace_computed_s >= std::max(live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s);
+                now_s - cache.trace_computed_s >= std::max({live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s,
+                                                            live_refresh_span_factor * cache.trace_span_s});
             const bool unpublished = cache.trace_events != fed || (fed == events && cache.trace_last_ts != last_ts);
             const bool publish_now = !first && due && unpublished;
             if (!publish_now && fed < events) {

@@ -79,6 +79,8 @@ struct answers_cache {
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
     double graph_cost_s = 0; // the live graph's last rebuild (wall clock)
     double trace_cost_s = 0;             // how long (wall clock) the last publication of stats, lints and resources took, all its slices
+    double publish_started_s = 0;        // now_s when the publication under way (or the last) began
+    double trace_span_s = 0;             // now_s from the last publication's first step to its last
 
     // Event log rows: indices of the events that pass the filter. While the same model grows (live),
     // only the new events are filtered and appended.
@@ -277,6 +279,11 @@ inline constexpr double live_refresh_s = 0.5;
 // Publishing also waits this many times its own last cost, so that on a huge trace the window
 // spends at most about a tenth of its time in it.
 inline constexpr double live_refresh_cost_factor = 10;
+// And this many times the time its last one spanned (its steps each take a frame's leftover: on
+// 10 000 tasks a publication spans ~100 frames), so that at most a third of the frames publish
+// while the folds wait: else a window catching up with a long stream spends most frames
+// republishing what it will soon have to publish again.
+inline constexpr double live_refresh_span_factor = 2;
 // Following live with a frame budget, the wait-for graph is rebuilt in a frame with room for its
 // last cost, or once it is this many refresh intervals old whatever the frame has left.
 inline constexpr double graph_wait_factor = 4;

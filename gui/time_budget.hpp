@@ -50,7 +50,7 @@ public:
     // slice costing more than the last, a page fault of fresh memory). 6.5 ms missed it (p99 8.0 and
     // 11.4 ms in the live bench on a quiet machine, 5.5 ms: 6.8-8.5), at ~1.5x the ingest rate.
     static constexpr double target_s = 0.0055;
-    static constexpr double min_work_s = 0.0008;  // the work's share even when drawing takes it all
+    static constexpr double min_work_s = 0.0008;  // the work's share even when drawing takes it all (or more)
     static constexpr double max_work_s = 0.005;   // and at most (a frame draws something)
     static constexpr std::size_t history = 32;    // frames whose drawing cost is remembered
 
@@ -70,9 +70,12 @@ public:
     }
     // This frame's budget for the work, and what is left of it.
     double work_s() const { return m_work; }
+    // Bounded by the target (a frame that drew slowly leaves less), but never below min_work_s in
+    // all: a window whose drawing alone reaches the target would otherwise fold one slice a frame
+    // and take minutes to catch up with a stream that ended (the frame is slow anyway).
     double left_s() const {
         const double to_target = target_s - std::chrono::duration<double>(clock::now() - m_start).count();
-        return std::max(0.0, std::min(m_work - m_spent, to_target));
+        return std::max(0.0, std::min(m_work - m_spent, std::max(to_target, min_work_s - m_spent)));
     }
     double spent_s() const { return m_spent; }
     void spend(double seconds) { m_spent += seconds; }

@@ -462,14 +462,20 @@ TEST_CASE("live: each refresh folds a bounded slice, the answers catch up to the
     m.on_events(t.events.data() + n / 2, n - n / 2);
     std::uint64_t behind = cache.behind(m), publications = cache.trace_generation, refreshes = 0;
     std::uint64_t publishing_refreshes = 0;
+    // Each publication's first and last refresh (now): the next begins no sooner than twice the
+    // time the last one spanned after it ended (live_refresh_span_factor). A slow window (under 7
+    // frames a second): a publication's few steps then span more than the refresh interval.
+    std::vector<std::pair<double, double>> spans;
     while (cache.behind(m) > 0 || cache.trace_events != n) {
-        now += 1.0 / 60;
+        now += 0.15;
         const std::uint64_t generation = cache.trace_generation;
         const int step = cache.publish_step;
         gui::refresh_answers(m, cache, now, true);
         ++refreshes;
         const bool published = step != 0 || cache.publish_step != 0 || cache.trace_generation != generation;
         if (published) {
+            if (step == 0) spans.push_back({now, now});
+            if (cache.publish_step == 0) spans.back().second = now;
             ++publishing_refreshes;
             REQUIRE(cache.behind(m) == behind); // the folds wait
         } else {
@@ -487,6 +493,12 @@ TEST_CASE("live: each refresh folds a bounded slice, the answers catch up to the
     CHECK(refreshes >= (n - slice) / slice);
     CHECK(cache.trace_generation - publications >= 2); // published on the way, not only at the end
     CHECK(publishing_refreshes >= 3 * (cache.trace_generation - publications)); // three steps each
+    REQUIRE(spans.size() >= 2);
+    for (std::size_t i = 1; i < spans.size(); ++i) {
+        INFO("publication " << i << " began at " << spans[i].first << ", the one before spanned " << spans[i - 1].first
+                            << " - " << spans[i - 1].second);
+        CHECK(spans[i].first - spans[i - 1].second >= gui::live_refresh_span_factor * (spans[i - 1].second - spans[i - 1].first) - 1e-9);
+    }
     check_answers_are_the_batch(m, cache);
     CHECK_FALSE(cache.lints.empty());              // the deadlock, at least
 

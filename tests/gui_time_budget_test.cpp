@@ -61,9 +61,13 @@ TEST_CASE("frame_budget: the work gets what the target leaves after drawing, one
     f.spend(1.0);
     CHECK(f.left_s() == 0); // never negative
     f.end_frame();
-    // A frame already past its target has nothing left, whatever its work spent.
+    // A frame already past its target still has min_work_s in all, and nothing once that is spent.
     f.begin_frame();
     sleep_ms(6);
+    CHECK(f.left_s() == Approx(frame_budget::min_work_s));
+    f.spend(frame_budget::min_work_s / 2);
+    CHECK(f.left_s() == Approx(frame_budget::min_work_s / 2));
+    f.spend(frame_budget::min_work_s / 2);
     CHECK(f.left_s() == 0);
     f.spend(1.0); // the sleep stood for work, not drawing (however long it took)
     f.end_frame();
