@@ -148,7 +148,10 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
                 now_s - cache.trace_computed_s >= std::max({live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s,
                                                             live_refresh_span_factor * cache.trace_span_s});
             const bool unpublished = cache.trace_events != fed || (fed == events && cache.trace_last_ts != last_ts);
-            const bool publish_now = !first && due && unpublished;
+            // A trace that ended, every event folded: its final answers do not wait for the interval
+            // (the program exited; there is nothing more to throttle).
+            const bool complete = fed == events && m.history().ended();
+            const bool publish_now = !first && unpublished && (due || complete);
             if (!publish_now && fed < events) {
                 // Fold what is new in slices while the next fits in the frame's budget.
                 bool stopped = false;

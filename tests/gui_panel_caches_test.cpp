@@ -363,15 +363,28 @@ TEST_CASE("live: the whole-trace answers are published at the refresh interval, 
     CHECK(cache.trace_events == 2 * (n / 3));
     check_answers_are_the_batch(m, cache);
 
-    // A publication that took 2 s (a huge trace): the next waits 20 s, not the interval.
+    // A publication that took 2 s (a huge trace): the next waits 20 s, not the interval (the
+    // trace's last event, its end, held back: an ended trace is published at once, below).
     cache.trace_cost_s = 2.0;
-    m.on_events(t.events.data() + 2 * (n / 3), n - 2 * (n / 3));
+    REQUIRE(t.events.back().kind == traces::event_kind::trace_end);
+    m.on_events(t.events.data() + 2 * (n / 3), n - 1 - 2 * (n / 3));
+    REQUIRE_FALSE(m.history().ended());
     const double last = cache.trace_computed_s;
     gui::refresh_answers(m, cache, last + 5 * gui::live_refresh_s, true);
     gui::refresh_answers(m, cache, last + 19.9, true);
     CHECK(cache.trace_generation == 2);
     gui::refresh_answers(m, cache, last + 20.0, true);
     CHECK(cache.trace_generation == 3);
+    CHECK(cache.trace_events == n - 1);
+    check_answers_are_the_batch(m, cache);
+    // The end arrives: one refresh folds it, the next publishes the final answers (the 20 s are
+    // not waited again).
+    m.on_events(t.events.data() + n - 1, 1);
+    gui::refresh_answers(m, cache, last + 20.1, true);
+    CHECK(cache.behind(m) == 0);
+    CHECK(cache.trace_generation == 3);
+    gui::refresh_answers(m, cache, last + 20.2, true);
+    CHECK(cache.trace_generation == 4);
     CHECK(cache.trace_events == n);
     check_answers_are_the_batch(m, cache);
 
@@ -397,6 +410,26 @@ struct half_live {
 };
 
 } // namespace
+
+TEST_CASE("live: a trace that ended gets its final answers without waiting for the refresh interval") {
+    half_live h;
+    inspector::model& m = h.m;
+    gui::answers_cache& cache = h.cache;
+    double now = 100.0;
+    gui::refresh_answers(m, cache, now, true); // the first answers, of the first half
+    for (int k = 0; k < 100 && cache.publish_step != 0; ++k) gui::refresh_answers(m, cache, now += 0.001, true);
+    REQUIRE(cache.trace_events == h.n / 2);
+    // The rest arrives, ending with trace_end; the folds take it within the interval.
+    m.on_events(h.t.events.data() + h.n / 2, h.n - h.n / 2);
+    REQUIRE(m.history().ended());
+    gui::refresh_answers(m, cache, now += 0.001, true);
+    REQUIRE(cache.behind(m) == 0);
+    // 2 ms after the last publication (the interval is 0.5 s): published at once, in its steps.
+    for (int k = 0; k < 100 && cache.trace_events != h.n; ++k) gui::refresh_answers(m, cache, now += 0.001, true);
+    CHECK(now - 100.0 < gui::live_refresh_s);
+    CHECK(cache.trace_events == h.n);
+    check_answers_are_the_batch(m, cache);
+}
 
 TEST_CASE("live with a frame budget: the panels' calls only read, the folds run after them in what the frame left") {
     half_live h;
@@ -493,8 +526,10 @@ TEST_CASE("live: each refresh folds a bounded slice, the answers catch up to the
     CHECK(refreshes >= (n - slice) / slice);
     CHECK(cache.trace_generation - publications >= 2); // published on the way, not only at the end
     CHECK(publishing_refreshes >= 3 * (cache.trace_generation - publications)); // three steps each
-    REQUIRE(spans.size() >= 2);
-    for (std::size_t i = 1; i < spans.size(); ++i) {
+    // The last is the ended trace's final publication: at once (the test above), so not spaced.
+    REQUIRE(m.history().ended());
+    REQUIRE(spans.size() >= 3);
+    for (std::size_t i = 1; i + 1 < spans.size(); ++i) {
         INFO("publication " << i << " began at " << spans[i].first << ", the one before spanned " << spans[i - 1].first
                             << " - " << spans[i - 1].second);
         CHECK(spans[i].first - spans[i - 1].second >= gui::live_refresh_span_factor * (spans[i - 1].second - spans[i - 1].first) - 1e-9);
