@@ -301,7 +301,7 @@ std::uint64_t live_link::poll(inspector::model& m, double budget_s) {
                 return 0;
             }
             m_phase = phase::failed;
-            m_failure = why.empty() ? "cannot connect" : why;
+            m_failure = "cannot connect to " + m_address + ": " + (why.empty() ? std::string("no reason given") : why);
         }
     }
 

@@ -19,6 +19,8 @@
 #include <sstream>
 #include <unordered_set>
 
+#include <unistd.h>
+
 
 using test_support::parse_state;
 using test_support::require_display;
@@ -178,6 +180,17 @@ TEST_CASE("coroscope launch --live-break lint without --paused stops at the prog
     CHECK(r.out.find("coroscope: last paused at step " + std::to_string(first + 1)) != std::string::npos);
     std::remove(png.c_str());
     std::remove(saved.c_str());
+}
+
+TEST_CASE("coroscope attach to an address where nobody listens says which address and why, and still exits") {
+    require_display("gui_live_test");
+    const std::string address = "unix:/tmp/coroscope-no-such-dir-" + std::to_string(::getpid()) + "/live.sock";
+    auto r = run_command(bin + "/coroscope attach " + address + " --print-state --screenshot /dev/null --frames 1 2>&1");
+    INFO("coroscope printed: " << r.out);
+    CHECK(r.status == 1);
+    auto state = parse_state(r.out);
+    CHECK(state["connection"] == "failed");
+    CHECK(state["status"] == "failed: cannot connect to " + address + ": no such file or directory");
 }
 
 TEST_CASE("coroscope launch of a program that does not exist fails in one line and still exits") {
