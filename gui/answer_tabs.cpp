@@ -58,7 +58,6 @@ void restart_folds_if_replaced(const inspector::model& m, answers_cache& cache) 
     cache.trace_last_ts = answers_cache::none;
     cache.fold_seen_events = 0;
     cache.publish_step = 0; // a publication under way was of the other model's folds
-    cache.trace_span_s = 0;
 }
 
 void feed_folds(const inspector::model& m, answers_cache& cache, std::uint64_t to) {
@@ -131,7 +130,6 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
         if (cache.publish_step == 0) {
             cache.trace_cost_s = cache.publishing_cost_s;
             cache.trace_computed_s = now_s;
-            cache.trace_span_s = now_s - cache.publish_started_s;
         }
     };
     if (!live) {
@@ -146,7 +144,7 @@ void refresh_answers(const inspector::model& m, answers_cache& cache, double now
             const bool first = cache.trace_events == answers_cache::none;
             const bool due =
                 now_s - cache.trace_computed_s >= std::max({live_refresh_s, live_refresh_cost_factor * cache.trace_cost_s,
-                                                            live_refresh_span_factor * cache.trace_span_s});
+                                                            live_refresh_span_factor * (cache.trace_computed_s - cache.publish_started_s)});
             const bool unpublished = cache.trace_events != fed || (fed == events && cache.trace_last_ts != last_ts);
             // A trace that ended, every event folded: its final answers do not wait for the interval
             // (the program exited; there is nothing more to throttle).

@@ -79,8 +79,8 @@ struct answers_cache {
     double trace_computed_s = -1e9, graph_computed_s = -1e9; // when (now_s) they were last computed
     double graph_cost_s = 0; // the live graph's last rebuild (wall clock)
     double trace_cost_s = 0;             // how long (wall clock) the last publication of stats, lints and resources took, all its slices
-    double publish_started_s = 0;        // now_s when the publication under way (or the last) began
-    double trace_span_s = 0;             // now_s from the last publication's first step to its last
+    double publish_started_s = 0;        // now_s when the publication under way (or the last) began:
+                                         // the last one spanned trace_computed_s - publish_started_s
 
     // Event log rows: indices of the events that pass the filter. While the same model grows (live),
     // only the new events are filtered and appended.

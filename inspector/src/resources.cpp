@@ -118,7 +118,7 @@ bool resource_builder::publish(std::vector<resource_lane>& out, std::chrono::ste
     constexpr std::size_t episodes_per_look = 4096;
     auto next = m_dirty.begin();
     bool stopped = false;
-    for (std::size_t n = 1; next != m_dirty.end() && !stopped; ++n) {
+    for (std::size_t n = 1; next != m_dirty.end(); ++n) {
         if (n > 1 && std::chrono::steady_clock::now() >= deadline) break; // a lane can cost ~0.2 ms
         const std::uint32_t id = *next;
         const resource_lane& l = m_lanes.at(id);
